@@ -1,0 +1,42 @@
+# Every target works on a machine with only Python 3.10+ and pip.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint format docs demo package bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt requirements-docs.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+test: lint docs
+	$(PY) -m pytest
+
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict --quiet --site-dir build/site
+
+demo: $(STAMP)
+	$(PY) -m tests.fakes.demo
+
+package: $(STAMP)
+	$(PY) tools/package.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/hook_latency.py
+	$(PY) benchmarks/end_to_end.py
+	$(PY) benchmarks/plex_index.py
+	$(PY) benchmarks/sync_all.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .coverage htmlcov
