@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""PlexSync: keeps Plex Media Server metadata in step with Stash.
+
+Stash runs this file with one JSON object on stdin. Hooks take the fast path
+(standard library only, one SQLite insert); tasks import the heavy machinery.
+The same file, run with --worker, is the detached background worker.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from hooks.protocol import EXIT_ERROR, EXIT_OK, ProtocolError, log, parse_input, write_result
+
+
+def main() -> int:
+    """Run one hook, task or worker; return the process exit code."""
+    os.umask(0o077)
+    if sys.argv[1:2] == ["--worker"]:
+        from worker.process import run_worker_process
+
+        return run_worker_process(sys.stdin.buffer.read())
+    try:
+        plugin_input = parse_input(sys.stdin.buffer.read())
+        output = _dispatch(plugin_input)
+    except ProtocolError as exc:
+        return _fail(str(exc))
+    except Exception as exc:
+        return _fail_unexpected(exc)
+    write_result(output, None)
+    return EXIT_OK
+
+
+def _dispatch(plugin_input: dict) -> object:
+    args = plugin_input["args"]
+    if "hookContext" in args:
+        from hooks.handler import HookFailure, handle_hook
+        from hooks.hook_event import HookInputError
+
+        try:
+            return handle_hook(plugin_input)
+        except (HookInputError, HookFailure) as exc:
+            raise ProtocolError(str(exc)) from None
+    from tasks.dispatch import run_task
+
+    return run_task(plugin_input)
+
+
+def _fail(message: str, output: object = None) -> int:
+    log("error", message)
+    write_result(output, message)
+    return EXIT_ERROR
+
+
+def _fail_unexpected(exc: Exception) -> int:
+    from tasks.errors import TaskError
+
+    if isinstance(exc, TaskError):
+        return _fail(str(exc), exc.output)
+    import traceback
+
+    log("debug", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    return _fail(f"unexpected {type(exc).__name__}: {exc}; please report this with the debug log")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

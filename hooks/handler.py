@@ -1,0 +1,60 @@
+"""The hook: validate the event, queue one job, make sure a worker runs, return.
+
+Everything here is standard library and touches only the local queue database,
+because Stash waits for each hook process, in sequence, with no timeout.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from hooks.hook_event import decide
+from hooks.protocol import log
+from sync_queue.data_dir import QUEUE_DB, ensure_data_dir, resolve_data_dir
+from sync_queue.enqueue import enqueue
+from sync_queue.job import Job
+from sync_queue.sqlite_db import DatabaseFullError, is_disk_full
+from worker.launcher import ensure_worker
+
+
+class HookFailure(Exception):
+    """The job could not be written; the message says why and what to do."""
+
+
+def handle_hook(plugin_input: dict[str, Any]) -> str:
+    """Return Stash's output string ('queued' or 'skipped: ...'); raise on bad input."""
+    decision = decide(plugin_input["args"].get("hookContext"))
+    if not decision.queue:
+        return f"skipped: {decision.reason}"
+    connection = plugin_input.get("server_connection")
+    data_dir = ensure_data_dir(resolve_data_dir(connection))
+    job = Job(scene_id=decision.scene_id, event=decision.event, enqueued_at=time.time())
+    _write(data_dir / QUEUE_DB, job)
+    ensure_worker(data_dir, connection)
+    return "queued"
+
+
+def _write(queue_db: Path, job: Job) -> None:
+    try:
+        enqueue(queue_db, job, on_quarantine=_report_quarantine)
+    except (DatabaseFullError, sqlite3.Error) as exc:
+        if isinstance(exc, DatabaseFullError) or is_disk_full(exc):
+            raise HookFailure(
+                f"cannot queue scene {job.scene_id}: the disk holding {queue_db.parent} is full; "
+                "free some space, then run the 'Sync recent scenes' task"
+            ) from None
+        raise HookFailure(
+            f"cannot queue scene {job.scene_id}: queue database error ({exc}); "
+            f"check that {queue_db.parent} is writable"
+        ) from None
+
+
+def _report_quarantine(path: Path, moved: Path) -> None:
+    log(
+        "error",
+        f"the queue database {path.name} was corrupt and was moved aside to {moved.name}; "
+        "a new queue was started. Run 'Sync all scenes' to catch up on anything it held.",
+    )

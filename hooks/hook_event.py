@@ -1,0 +1,89 @@
+"""Deciding, from the hook context alone, whether a Stash event can matter to Plex.
+
+Pure and standard library only: no Stash or Plex call happens on the hook path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+HANDLED_HOOKS = ("Scene.Update.Post", "Scene.Create.Post")
+
+# Scene input fields whose change can alter what PlexSync sends or how it matches.
+SYNC_RELEVANT_INPUT_FIELDS = frozenset(
+    {
+        "title",
+        "code",
+        "details",
+        "date",
+        "director",
+        "rating",
+        "rating100",
+        "studio_id",
+        "performer_ids",
+        "tag_ids",
+        "cover_image",
+        "url",
+        "urls",
+        "organized",
+        "primary_file_id",
+        "files",
+    }
+)
+MAX_SCENE_ID = 2**63 - 1
+
+
+class HookInputError(Exception):
+    """The hook context is malformed; the message names the field and what was expected."""
+
+
+@dataclass(frozen=True)
+class HookDecision:
+    """Queue the scene, or skip the event with a reason the user can read."""
+
+    scene_id: str
+    event: str
+    queue: bool
+    reason: str = ""
+
+
+def decide(hook_context: Any) -> HookDecision:
+    """Validate `hookContext` and say whether the event is worth a job."""
+    if not isinstance(hook_context, dict):
+        raise HookInputError("'hookContext' must be a JSON object")
+    event = hook_context.get("type")
+    if not isinstance(event, str) or not event:
+        raise HookInputError("'hookContext.type' is missing; expected e.g. 'Scene.Update.Post'")
+    if event not in HANDLED_HOOKS:
+        return HookDecision("", event, False, f"hook type {event} is not handled")
+    scene_id = _scene_id(hook_context.get("id"))
+    if event == "Scene.Update.Post":
+        fields = _input_fields(hook_context)
+        if fields is not None and not fields & SYNC_RELEVANT_INPUT_FIELDS:
+            changed = ", ".join(sorted(fields)) or "nothing"
+            return HookDecision(scene_id, event, False, f"no synced field changed ({changed})")
+    return HookDecision(scene_id, event, True)
+
+
+def _scene_id(value: Any) -> str:
+    if value is None or value == "":
+        raise HookInputError("the hook has no scene id ('hookContext.id'); Stash always sends one")
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise HookInputError(f"'hookContext.id' must be a number, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text.isdigit() or not text.isascii() or not 0 < int(text) <= MAX_SCENE_ID:
+        raise HookInputError(f"'hookContext.id' must be a positive whole number, got {text[:40]!r}")
+    return str(int(text))
+
+
+def _input_fields(hook_context: dict[str, Any]) -> frozenset[str] | None:
+    """The fields the update touched, or None when Stash did not say (scan updates)."""
+    fields = hook_context.get("inputFields")
+    if fields is None:
+        return None
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise HookInputError("'hookContext.inputFields' must be a list of field names")
+    if not fields and hook_context.get("input") is None:
+        return None
+    return frozenset(fields) - {"id", "clientMutationId"}

@@ -1,0 +1,199 @@
+"""The one connection to Plex per process: plexapi over a session we control.
+
+The session puts the token in the `X-Plex-Token` header only (never a URL), forces
+`(connectTimeout, readTimeout)` on every request whatever plexapi asks for, raises
+`PlexHTTPError` with the real status and Retry-After before plexapi turns it into a
+vague exception, and retries connection blips a few times within a second or two.
+"""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
+
+from plex.errors import PlexHTTPError, translate
+from validation.config import Settings
+from worker.timescale import scaled
+
+PAGE_SIZE = 1000
+BLIP_ATTEMPTS = 3
+BLIP_WAIT_S = 0.3
+
+
+class PlexSession(requests.Session):
+    """requests.Session with fixed timeouts, status checking and blip retries."""
+
+    def __init__(self, token: str, timeouts: tuple[float, float], verify: bool) -> None:
+        super().__init__()
+        self.timeouts = timeouts
+        self.verify = verify
+        self.headers["X-Plex-Token"] = token
+        self.headers["Accept"] = "application/xml"
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["timeout"] = self.timeouts
+        response = self._send_with_retries(method, url, *args, **kwargs)
+        if response.status_code >= 400:
+            path = urlsplit(response.url or url).path
+            raise PlexHTTPError(
+                response.status_code, method.upper(), path, response.headers.get("Retry-After")
+            )
+        return response
+
+    @retry(
+        retry=retry_if_exception_type(requests.ConnectionError),
+        stop=stop_after_attempt(BLIP_ATTEMPTS),
+        wait=lambda _state: scaled(BLIP_WAIT_S),
+        reraise=True,
+    )
+    def _send_with_retries(
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        return super().request(method, url, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    key: str
+    title: str
+    type: str
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    rating_key: str
+    path: str
+    size: int
+
+
+class PlexClient:
+    """What PlexSync asks of Plex, each call translated at the error boundary."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.session = PlexSession(
+            settings.token,
+            (float(settings.connect_timeout), float(settings.read_timeout)),
+            verify=not settings.insecure_skip_tls_verify,
+        )
+        if settings.insecure_skip_tls_verify:
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        self._server: Any = None
+
+    @property
+    def server(self) -> Any:
+        """The plexapi PlexServer, connected on first use (one GET /)."""
+        if self._server is None:
+            from plexapi.server import PlexServer
+
+            try:
+                self._server = PlexServer(
+                    self.settings.plex_url,
+                    self.settings.token,
+                    session=self.session,
+                    timeout=self.session.timeouts,
+                )
+            except Exception as exc:
+                raise translate(exc, f"the Plex server at {self.settings.plex_url}") from None
+        return self._server
+
+    @property
+    def platform(self) -> str:
+        return str(getattr(self.server, "platform", "") or "")
+
+    @property
+    def machine_identifier(self) -> str:
+        return str(getattr(self.server, "machineIdentifier", "") or "")
+
+    def identity(self) -> None:
+        """Cheapest proof that Plex answers (used by circuit-breaker probes)."""
+        try:
+            self.session.get(f"{self.settings.plex_url}/identity")
+        except Exception as exc:
+            raise translate(exc, "the Plex server") from None
+
+    def sections(self) -> list[SectionInfo]:
+        root = self._query("/library/sections", "the library list")
+        return [
+            SectionInfo(
+                key=str(d.get("key")),
+                title=d.get("title") or "",
+                type=d.get("type") or "",
+                locations=tuple(loc.get("path") or "" for loc in d.iter("Location")),
+            )
+            for d in root.iter("Directory")
+        ]
+
+    def section_files(
+        self, section_key: str, page_size: int = PAGE_SIZE
+    ) -> Iterator[list[IndexedFile]]:
+        """Every movie's files in a section, one page (list) at a time to keep memory flat."""
+        start = 0
+        while True:
+            root = self._query(
+                f"/library/sections/{section_key}/all",
+                f"library section {section_key}",
+                params={
+                    "type": 1,
+                    "X-Plex-Container-Start": start,
+                    "X-Plex-Container-Size": page_size,
+                },
+            )
+            videos = root.findall("Video")
+            yield [
+                IndexedFile(
+                    str(video.get("ratingKey")), part.get("file") or "", int(part.get("size") or 0)
+                )
+                for video in videos
+                for part in video.iter("Part")
+                if part.get("file")
+            ]
+            start += len(videos)
+            total = int(root.get("totalSize") or root.get("size") or 0)
+            if not videos or start >= total:
+                return
+
+    def fetch_item(self, rating_key: str) -> Any:
+        """The item with its full metadata (one GET)."""
+        try:
+            return self.server.fetchItem(int(rating_key))
+        except Exception as exc:
+            raise translate(exc, f"Plex item {rating_key}") from None
+
+    def edit(self, item: Any, params: dict[str, Any]) -> None:
+        """Send every changed field of one item as ONE PUT."""
+        try:
+            item.edit(**params)
+        except Exception as exc:
+            raise translate(exc, f"Plex item {item.ratingKey}") from None
+
+    def upload_poster(self, item: Any, image: bytes) -> None:
+        try:
+            item.uploadPoster(filepath=io.BytesIO(image))
+        except Exception as exc:
+            raise translate(exc, f"the poster of Plex item {item.ratingKey}") from None
+
+    def rate(self, item: Any, rating: float | None) -> None:
+        try:
+            item.rate(rating)
+        except Exception as exc:
+            raise translate(exc, f"the rating of Plex item {item.ratingKey}") from None
+
+    def _query(self, key: str, what: str, params: dict[str, Any] | None = None) -> ET.Element:
+        try:
+            root = self.server.query(key, params=params)
+        except Exception as exc:
+            raise translate(exc, what) from None
+        if root is None:
+            raise translate(ValueError("empty answer"), what)
+        return root

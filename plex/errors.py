@@ -1,0 +1,151 @@
+"""The one boundary where Plex failures are sorted by what PlexSync should do next.
+
+plexapi raises `BadRequest` for every status but 401 and 404 (429 and 5xx included)
+and a `TypeError` for statuses requests does not know, so its exception classes say
+little. Our HTTP session raises `PlexHTTPError` with the real status and headers
+before plexapi sees the response; `translate()` turns that, or a connection error,
+into one of the classes below. Nothing else in the code inspects library errors.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from xml.etree.ElementTree import ParseError
+
+import requests
+
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+AUTH_STATUSES = frozenset({401, 403})
+MAX_RETRY_AFTER_S = 3600.0
+
+
+class PlexHTTPError(Exception):
+    """Plex answered with an error status; carries what the classifier needs, never the token."""
+
+    def __init__(self, status: int, method: str, path: str, retry_after: str | None) -> None:
+        super().__init__(f"Plex answered {status} to {method} {path}")
+        self.status = status
+        self.method = method
+        self.path = path
+        self.retry_after = retry_after
+
+
+class PlexError(Exception):
+    """Base of the errors the worker acts on; `kind` names the class for logs and the DLQ."""
+
+    kind = "error"
+
+    def __init__(
+        self, message: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class TransientError(PlexError):
+    """Worth retrying soon with backoff: 5xx, 429, 408, a read timeout, a garbled answer."""
+
+    kind = "transient"
+
+
+class ServerDownError(TransientError):
+    """Plex cannot be reached at all; counts towards opening the circuit breaker."""
+
+    kind = "server_down"
+
+
+class PlexTimeoutError(ServerDownError):
+    """Plex accepted the connection but did not answer within readTimeout."""
+
+    kind = "timeout"
+
+
+class NotFoundError(PlexError):
+    """The item or file is not in Plex (yet); retried on a long schedule for a library scan."""
+
+    kind = "not_found"
+
+
+class PermanentError(PlexError):
+    """Retrying cannot help (400, invalid metadata); goes to the dead-letter queue at once."""
+
+    kind = "permanent"
+
+
+class AuthError(PermanentError):
+    """401/403: the token is wrong or lacks access; the user must fix the plexToken setting."""
+
+    kind = "auth"
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    if value is None:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return min(float(value), MAX_RETRY_AFTER_S)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER_S)
+
+
+def translate(exc: BaseException, what: str) -> PlexError:
+    """Classify any failure of a Plex call about `what` (e.g. 'item 123')."""
+    if isinstance(exc, PlexError):
+        return exc
+    if isinstance(exc, PlexHTTPError):
+        return _from_status(exc.status, what, exc.retry_after)
+    if isinstance(exc, requests.ConnectionError):
+        return ServerDownError(f"Plex is unreachable while reading {what} ({_reason(exc)})")
+    if isinstance(exc, requests.Timeout):
+        return PlexTimeoutError(f"Plex did not answer in time for {what}")
+    if isinstance(exc, (ParseError, ValueError, AttributeError, TypeError)):
+        return TransientError(
+            f"Plex sent an answer PlexSync cannot read for {what} ({type(exc).__name__})"
+        )
+    if isinstance(exc, requests.RequestException):
+        return TransientError(f"request to Plex failed for {what} ({type(exc).__name__})")
+    status = _status_from_message(str(exc))
+    if status is not None:
+        return _from_status(status, what, None)
+    raise exc
+
+
+def _from_status(status: int, what: str, retry_after: str | None) -> PlexError:
+    delay = parse_retry_after(retry_after)
+    if status in AUTH_STATUSES:
+        return AuthError(
+            f"Plex refused the token ({status}) for {what}: set a valid X-Plex-Token "
+            "in Stash > Settings > Plugins > PlexSync > plexToken",
+            status,
+        )
+    if status == 404:
+        return NotFoundError(f"{what} was not found in Plex (404)", status)
+    if status in TRANSIENT_STATUSES or status >= 500:
+        return TransientError(f"Plex answered {status} for {what}", status, delay)
+    return PermanentError(f"Plex rejected the request for {what} ({status})", status)
+
+
+def _status_from_message(message: str) -> int | None:
+    match = re.match(r"\((\d{3})\)", message)
+    return int(match.group(1)) if match else None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "refused" in text.lower():
+        return "connection refused"
+    if "timed out" in text.lower() or isinstance(exc, requests.Timeout):
+        return "connection timed out"
+    if "name or service not known" in text.lower() or "getaddrinfo" in text.lower():
+        return "host name not found"
+    return type(exc).__name__

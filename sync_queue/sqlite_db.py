@@ -1,0 +1,96 @@
+"""Opening PlexSync's SQLite databases safely.
+
+Every database is opened the same way: WAL so the hook can insert while the worker
+reads, `synchronous=FULL` so a committed job survives a power cut, and a busy
+timeout so short lock waits are not errors. A database that is not a database any
+more (truncated, overwritten) is moved aside and started fresh, loudly, rather than
+blocking every future event. Standard library only: the hook opens the queue.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BUSY_TIMEOUT_S = 10.0
+CORRUPTION_MARKERS = ("file is not a database", "malformed", "not a database", "file is encrypted")
+DISK_FULL_MARKERS = ("disk is full", "database or disk is full", "no space")
+
+
+class DatabaseFullError(Exception):
+    """The disk holding the data directory is full; nothing was written."""
+
+
+def is_corruption(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.DatabaseError) and any(
+        marker in str(exc).lower() for marker in CORRUPTION_MARKERS
+    )
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        marker in str(exc).lower() for marker in DISK_FULL_MARKERS
+    )
+
+
+def quarantine(path: Path) -> Path:
+    """Move a broken database (and its WAL files) aside as `<name>.corrupt-<time>`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        counter += 1
+    path.replace(target)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.replace(target.with_name(target.name + suffix))
+    return target
+
+
+def connect(
+    path: Path,
+    schema: str,
+    on_quarantine: Callable[[Path, Path], None] | None = None,
+    check_same_thread: bool = True,
+) -> sqlite3.Connection:
+    """Open `path`, create `schema`, and recover from a corrupt file by starting afresh."""
+    try:
+        return _open(path, schema, check_same_thread)
+    except sqlite3.DatabaseError as exc:
+        if not is_corruption(exc):
+            raise
+    moved = quarantine(path)
+    if on_quarantine is not None:
+        on_quarantine(path, moved)
+    return _open(path, schema, check_same_thread)
+
+
+def _open(path: Path, schema: str, check_same_thread: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=check_same_thread
+    )
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.executescript(schema)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error: one change, all or nothing."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,63 @@
+"""Per scene, what was last sent to Plex: the fingerprint, the item, the poster, the studio.
+
+Written only after Plex accepted the edit, so a crash in between costs one harmless
+repeat and never a skipped edit. `sync_all` compares fingerprints against these
+records to queue only scenes whose synced fields changed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    scene_id: str
+    fingerprint: str
+    rating_key: str
+    synced_at: float
+    poster_sha: str | None = None
+    studio_sent: str | None = None
+
+
+class SyncRecords:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get(self, scene_id: str) -> SyncRecord | None:
+        row = self.conn.execute(
+            "SELECT scene_id, fingerprint, rating_key, synced_at, poster_sha, studio_sent "
+            "FROM sync_records WHERE scene_id = ?",
+            (scene_id,),
+        ).fetchone()
+        return SyncRecord(*row) if row else None
+
+    def fingerprints(self, scene_ids: list[str]) -> dict[str, str]:
+        """Recorded fingerprints for many scenes in one query (sync_all compares pages)."""
+        if not scene_ids:
+            return {}
+        marks = ",".join("?" * len(scene_ids))
+        rows = self.conn.execute(
+            f"SELECT scene_id, fingerprint FROM sync_records WHERE scene_id IN ({marks})", scene_ids
+        )
+        return dict(rows.fetchall())
+
+    def save(self, record: SyncRecord) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO sync_records VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.scene_id,
+                record.fingerprint,
+                record.rating_key,
+                record.synced_at,
+                record.poster_sha,
+                record.studio_sent,
+            ),
+        )
+
+    def forget(self, scene_id: str) -> None:
+        self.conn.execute("DELETE FROM sync_records WHERE scene_id = ?", (scene_id,))
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM sync_records").fetchone()[0])

@@ -1,0 +1,184 @@
+"""health_check and match_report: what works, what matches, and why not. Writes nothing to Plex."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from plex.errors import AuthError, PlexError
+from plex.index import LibraryNotFound, PlexIndex
+from plex.matcher import HIGH, LOW, NONE, SceneFiles, match_scene
+from plex.path_map import map_path
+from sync_queue.state_db import open_state_db
+from tasks.errors import TaskError
+from tasks.task_run import TaskRun
+from validation.metadata import file_stem
+
+log = logging.getLogger("plexsync.task")
+SAMPLE_SIZE = 50
+UNMATCHED_SHOWN = 5
+REPORT_ITEMS_MAX = 1000
+
+
+def health_check(run: TaskRun) -> dict[str, Any]:
+    ctx = run.ctx
+    out: dict[str, Any] = {
+        "plex_reachable": False,
+        "token_valid": False,
+        "libraries": [],
+        "sample_match_rate": None,
+    }
+    try:
+        ctx.plex.identity()
+        out["plex_reachable"] = True
+        run.progress(0.2)
+        ctx.plex.server  # noqa: B018 - connecting proves the token
+        out["token_valid"] = True
+        out["platform"] = ctx.plex.platform
+    except AuthError as exc:
+        raise TaskError(str(exc), out) from None
+    except PlexError as exc:
+        raise TaskError(
+            f"{exc}; check plexUrl in Stash > Settings > Plugins > PlexSync", out
+        ) from None
+    state = open_state_db(run.data_dir)
+    try:
+        index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries)
+        try:
+            index.refresh(index.sections())
+        except LibraryNotFound as exc:
+            raise TaskError(str(exc), out) from None
+        out["libraries"] = _libraries(state)
+        run.progress(0.6)
+        out.update(_sample(run, index))
+    finally:
+        state.close()
+    run.progress(1.0)
+    log.info(
+        "health check: Plex reachable, token valid, %d library(ies), %s of sampled scenes match",
+        len(out["libraries"]),
+        _percent(out["sample_match_rate"]),
+    )
+    return out
+
+
+def _libraries(state: Any) -> list[dict[str, Any]]:
+    rows = state.execute(
+        "SELECT key, title, type, locations, item_files FROM plex_sections ORDER BY key"
+    )
+    import json
+
+    return [
+        {"key": k, "title": t, "type": ty, "locations": json.loads(loc), "files": n}
+        for k, t, ty, loc, n in rows
+    ]
+
+
+def _sample(run: TaskRun, index: PlexIndex) -> dict[str, Any]:
+    scenes, _total = next(run.ctx.stash.scene_pages(page_size=SAMPLE_SIZE), ([], 0))
+    scenes = [s for s in scenes if s.get("files")]
+    results = [(s, _match(run, index, s)) for s in scenes]
+    high = [r for r in results if r[1].confidence == HIGH]
+    unmatched = [
+        {
+            "scene_id": str(s["id"]),
+            "stash_path": s["files"][0]["path"],
+            "plex_path_tried": map_path(s["files"][0]["path"], run.ctx.settings.path_map),
+        }
+        for s, r in results
+        if r.confidence != HIGH
+    ][:UNMATCHED_SHOWN]
+    rate = round(len(high) / len(results), 3) if results else None
+    out: dict[str, Any] = {
+        "sample_size": len(results),
+        "sample_match_rate": rate,
+        "unmatched_examples": unmatched,
+    }
+    if unmatched:
+        out["hint"] = (
+            "Stash and Plex may see your files under different folders: compare plex_path_tried "
+            "with the libraries' locations and set pathMap (stashPrefix=>plexPrefix)"
+        )
+    return out
+
+
+def _match(run: TaskRun, index: PlexIndex, scene: dict[str, Any]) -> Any:
+    files = tuple((f["path"], int(f.get("size") or 0)) for f in scene.get("files") or [])
+    return match_scene(
+        SceneFiles(files, tuple(scene.get("urls") or [])),
+        run.ctx.settings.path_map,
+        index,
+        index.windows_server,
+        run.ctx.plex.machine_identifier,
+    )
+
+
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.0%}"
+
+
+def match_report(run: TaskRun) -> dict[str, Any]:
+    """Dry run: how every (or every recent) scene matches in Plex, with reasons."""
+    ctx = run.ctx
+    state = open_state_db(run.data_dir)
+    counts = {HIGH: 0, LOW: 0, NONE: 0}
+    items: list[dict[str, Any]] = []
+    try:
+        index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries)
+        try:
+            index.refresh(index.sections())
+        except LibraryNotFound as exc:
+            raise TaskError(str(exc)) from None
+        except PlexError as exc:
+            raise TaskError(f"{exc}; run 'Health check' for details") from None
+        for scenes, seen, total in _scene_pages(run):
+            for scene in scenes:
+                result = _match(run, index, scene)
+                counts[result.confidence] += 1
+                if result.confidence != HIGH and len(items) < REPORT_ITEMS_MAX:
+                    items.append(_report_item(scene, result))
+            run.progress(min(1.0, seen / max(1, total)))
+    finally:
+        state.close()
+    log.info("match report: %d high, %d low, %d unmatched", counts[HIGH], counts[LOW], counts[NONE])
+    return {
+        "high": counts[HIGH],
+        "low": counts[LOW],
+        "unmatched": counts[NONE],
+        "items": items,
+        "items_truncated": max(0, counts[LOW] + counts[NONE] - len(items)),
+    }
+
+
+def _scene_pages(run: TaskRun) -> Iterator[tuple[list[dict[str, Any]], int, int]]:
+    scene_filter = None
+    if "hours" in run.args:
+        hours = run.number_arg("hours", 24, 0.01, 24 * 3650)
+        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours)
+        scene_filter = {
+            "updated_at": {
+                "value": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "modifier": "GREATER_THAN",
+            }
+        }
+    seen = 0
+    for scenes, total in run.ctx.stash.scene_pages(scene_filter):
+        seen += len(scenes)
+        yield scenes, seen, total
+
+
+def _report_item(scene: dict[str, Any], result: Any) -> dict[str, Any]:
+    files = scene.get("files") or []
+    title = scene.get("title") or (file_stem(files[0]["path"]) if files else "")
+    return {
+        "scene_id": str(scene["id"]),
+        "title": title,
+        "confidence": result.confidence,
+        "reason": result.reason,
+        "candidates": [
+            {"rating_key": c.rating_key, "path": c.path, "size": c.size}
+            for c in result.candidates[:5]
+        ],
+    }

@@ -1,0 +1,133 @@
+"""sync_all and sync_recent: queue every scene whose synced fields changed, then drain.
+
+A scene is compared by fingerprint (what would be sent), not by `updated_at`: a
+renamed performer, tag or studio changes what Plex should show without touching
+the scene, and an unchanged scene must cost Plex nothing. Scenes are read page
+by page, never in one unbounded request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sync_queue.job import Job
+from sync_queue.job_queue import JobQueue
+from sync_queue.state_db import open_state_db
+from sync_queue.sync_state import SyncRecords
+from tasks.foreground import drain_in_foreground
+from tasks.task_run import TaskRun
+from validation.config import Settings
+from validation.metadata import InvalidMetadata, scene_to_metadata
+from worker.stash_reader import StashReader
+
+log = logging.getLogger("plexsync.task")
+QUEUE_SHARE_OF_PROGRESS = 0.3
+
+
+@dataclass
+class Plan:
+    jobs: list[Job]
+    unchanged: int = 0
+    unorganized: int = 0
+
+
+def plan_jobs(
+    scenes: Iterable[dict[str, Any]],
+    recorded: dict[str, str],
+    settings: Settings,
+    event: str,
+    now: float,
+) -> Plan:
+    """Jobs for the scenes whose fingerprint differs from the one last sent (pure)."""
+    plan = Plan([])
+    for scene in scenes:
+        scene_id = str(scene["id"])
+        try:
+            meta = scene_to_metadata(scene, settings)
+        except InvalidMetadata:
+            plan.jobs.append(
+                Job(scene_id, event, now)
+            )  # the worker dead-letters it with the reason
+            continue
+        if settings.skip_unorganized and not meta.organized:
+            plan.unorganized += 1
+        elif recorded.get(scene_id) == meta.fingerprint(settings.sync_fields):
+            plan.unchanged += 1
+        else:
+            plan.jobs.append(Job(scene_id, event, now))
+    return plan
+
+
+def sync_all(run: TaskRun) -> dict[str, Any]:
+    return _sync(run, "sync_all", _all_pages(run.ctx.stash))
+
+
+def sync_recent(run: TaskRun) -> dict[str, Any]:
+    hours = run.number_arg("hours", 24, 0.01, 24 * 3650)
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours)
+    return _sync(run, "sync_recent", _recent_pages(run.ctx.stash, since))
+
+
+def _sync(
+    run: TaskRun, event: str, pages: Iterator[tuple[list[dict[str, Any]], int]]
+) -> dict[str, Any]:
+    settings = run.ctx.settings
+    queue, state = JobQueue(run.data_dir), open_state_db(run.data_dir)
+    records = SyncRecords(state)
+    queued = unchanged = unorganized = seen = 0
+    try:
+        for scenes, total in pages:
+            ids = [str(s["id"]) for s in scenes]
+            plan = plan_jobs(scenes, records.fingerprints(ids), settings, event, time.time())
+            queued += queue.enqueue(plan.jobs)
+            unchanged += plan.unchanged
+            unorganized += plan.unorganized
+            seen += len(scenes)
+            run.progress(QUEUE_SHARE_OF_PROGRESS * min(1.0, seen / max(1, total)))
+    finally:
+        queue.close()
+        state.close()
+    log.info(
+        "%s: %d scene(s) read, %d queued, %d unchanged, %d not organized",
+        event,
+        seen,
+        queued,
+        unchanged,
+        unorganized,
+    )
+    drained = drain_in_foreground(run, QUEUE_SHARE_OF_PROGRESS)
+    return {
+        "queued": queued,
+        "skipped_unchanged": unchanged,
+        "skipped_unorganized": unorganized,
+        **drained,
+    }
+
+
+def _all_pages(stash: StashReader) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    yield from stash.scene_pages()
+
+
+def _recent_pages(
+    stash: StashReader, since: dt.datetime
+) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Scenes updated since `since`, plus scenes whose performers, tags or studio were."""
+    when = {"value": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "modifier": "GREATER_THAN"}
+    filters: list[dict[str, Any]] = [{"updated_at": when}]
+    entities = stash.updated_entity_ids(since)
+    if entities["performers"]:
+        filters.append({"performers": {"value": entities["performers"], "modifier": "INCLUDES"}})
+    for kind in ("tags", "studios"):
+        if entities[kind]:
+            filters.append({kind: {"value": entities[kind], "modifier": "INCLUDES", "depth": 0}})
+    seen: set[str] = set()
+    for scene_filter in filters:
+        for scenes, total in stash.scene_pages(scene_filter):
+            fresh = [s for s in scenes if str(s["id"]) not in seen]
+            seen.update(str(s["id"]) for s in fresh)
+            yield fresh, total

@@ -1,0 +1,44 @@
+"""How long a failed job waits before its next attempt. Pure: randomness passed in.
+
+Full jitter (`uniform(0, min(cap, base * 2**n))`) spreads retries so a recovering
+Plex is not hit by every job at once. A job that is merely not in Plex yet waits on
+a longer schedule (about two hours in all) for a library scan to add the file. A
+Retry-After from Plex overrides the computed delay, within a cap.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from worker.timescale import scaled
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base: float
+    cap: float
+    max_attempts: int
+
+
+NOT_FOUND_POLICY = RetryPolicy(base=30.0, cap=600.0, max_attempts=12)
+RETRY_AFTER_CAP = 600.0
+
+
+def transient_policy(max_retries: int) -> RetryPolicy:
+    return RetryPolicy(base=5.0, cap=80.0, max_attempts=max_retries)
+
+
+def next_delay(
+    policy: RetryPolicy, attempt: int, rng: random.Random, retry_after: float | None = None
+) -> float:
+    """Seconds to wait after failed attempt number `attempt` (0-based), already time-scaled."""
+    if retry_after is not None:
+        return scaled(min(max(retry_after, 0.0), RETRY_AFTER_CAP))
+    ceiling = min(policy.cap, policy.base * (2 ** min(attempt, 32)))
+    return scaled(rng.uniform(0, ceiling))
+
+
+def exhausted(policy: RetryPolicy, attempts_made: int) -> bool:
+    """True when `attempts_made` attempts have failed and no more are allowed."""
+    return attempts_made >= policy.max_attempts

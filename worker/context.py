@@ -1,0 +1,41 @@
+"""Everything a worker or task needs, built once per process: settings, Stash, Plex, logs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hooks.protocol import register_secret
+from plex.client import PlexClient
+from sync_queue.data_dir import ensure_data_dir
+from validation.config import Settings, load_settings
+from worker.logs import configure_logging
+from worker.stash_reader import StashReader
+
+log = logging.getLogger("plexsync")
+
+
+@dataclass
+class Context:
+    data_dir: Path
+    settings: Settings
+    stash: StashReader
+    plex: PlexClient
+
+
+def build_context(data_dir: Path, server_connection: dict[str, Any], to_stash: bool) -> Context:
+    """Connect to Stash, read and validate settings, prepare (not yet connect) Plex."""
+    ensure_data_dir(data_dir)
+    configure_logging(data_dir, to_stash=to_stash)
+    stash = StashReader(server_connection)
+    settings = load_settings(stash.plugin_settings())
+    register_secret(settings.token)
+    configure_logging(
+        data_dir,
+        to_stash=to_stash,
+        debug=settings.debug_logging,
+        obfuscate_paths=settings.obfuscate_paths,
+    )
+    return Context(data_dir, settings, stash, PlexClient(settings))

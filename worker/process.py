@@ -1,0 +1,152 @@
+"""The detached background worker process: one at a time, until the queue is idle.
+
+The main thread owns the lock, signals, heartbeat and exit; the sync loop runs in
+a daemon thread so a stuck network call can never keep the process alive after a
+stop. The lock is taken before anything heavy is imported, so a burst of hooks
+that each saw no worker costs one short-lived process each, not one full start.
+After releasing the lock the worker looks once more for jobs, because a hook may
+have seen the lock held a moment earlier and not started anyone.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from sync_queue.data_dir import WORKER_LOCK
+from worker.lock import FileLock
+
+LINGER_S = 2.0
+HEARTBEAT_S = 1.0
+
+
+def run_worker_process(raw_stdin: bytes) -> int:
+    """Entry of `PlexSync.py --worker`; exit code 0 unless the payload is unusable."""
+    try:
+        payload = json.loads(raw_stdin.decode("utf-8") or "{}")
+        data_dir = Path(payload["data_dir"])
+        connection = payload.get("server_connection") or {}
+    except (ValueError, KeyError, TypeError):
+        return 2
+    lock = FileLock(data_dir / WORKER_LOCK)
+    while lock.acquire():
+        try:
+            drained = _run_locked(data_dir, connection)
+        finally:
+            lock.release()
+        if not drained or not _jobs_waiting(data_dir):
+            break
+    return 0
+
+
+def _jobs_waiting(data_dir: Path) -> bool:
+    from sync_queue.job_queue import JobQueue
+
+    queue = JobQueue(data_dir)
+    try:
+        return queue.next_due_at() is not None
+    finally:
+        queue.close()
+
+
+def _run_locked(data_dir: Path, connection: dict[str, Any]) -> bool:
+    """Drain the queue; False when the worker had to stop with jobs left (see the log)."""
+    import logging
+    import time
+
+    from validation.config import SettingsError
+    from worker.context import build_context
+    from worker.stash_reader import StashError
+
+    log = logging.getLogger("plexsync.worker")
+    try:
+        ctx = build_context(data_dir, connection, to_stash=False)
+    except (SettingsError, StashError) as exc:
+        log.error("worker not started: %s; the jobs stay queued", exc)
+        return False
+    stop = threading.Event()
+    _install_signal_handlers(stop)
+    runner = _WorkerThread(ctx, stop)
+    runner.start()
+    status = runner.status_writer()
+    while runner.is_alive():
+        runner.join(HEARTBEAT_S)
+        status.heartbeat(time.time())
+    status.stopped()
+    log.info("worker finished: %s", runner.summary)
+    return runner.drained and not stop.is_set()
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    def handler(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    for name in ("SIGTERM", "SIGINT", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+
+
+class _WorkerThread(threading.Thread):
+    def __init__(self, ctx: Any, stop: threading.Event) -> None:
+        super().__init__(name="plexsync-sync", daemon=True)
+        self.ctx = ctx
+        self.stop = stop
+        self.summary = "nothing done"
+        self.drained = False
+
+    def status_writer(self) -> Any:
+        import time
+
+        from sync_queue.state_db import open_state_db
+        from worker.status import WorkerStatus
+
+        status = WorkerStatus(open_state_db(self.ctx.data_dir))
+        status.started(time.time())
+        return status
+
+    def run(self) -> None:
+        import logging
+
+        from sync_queue.dlq import DeadLetterQueue
+        from sync_queue.job_queue import JobQueue
+        from worker.drain import Drainer
+        from worker.timescale import scaled
+
+        log = logging.getLogger("plexsync.worker")
+        queue = JobQueue(self.ctx.data_dir)
+        orphans = queue.resume_orphans()
+        queue.close()
+        if orphans:
+            log.info("resumed %d job(s) a stopped worker left in progress", orphans)
+        _purge_old_dead_letters(self.ctx, DeadLetterQueue)
+        drainer = Drainer(
+            self.ctx.data_dir, self.ctx.settings, self.ctx.stash, self.ctx.plex, self.stop
+        )
+        try:
+            drainer.log_dlq_summary()
+            result = drainer.run(linger=scaled(LINGER_S))
+        except Exception:
+            log.exception("worker stopped by an unexpected error; jobs stay queued")
+            return
+        finally:
+            drainer.close()
+        self.summary = (
+            f"{result.synced} synced, {result.unchanged} already up to date, {result.skipped} skipped, "
+            f"{result.dead_lettered} dead-lettered, {result.remaining} remaining"
+        )
+        if result.stopped_reason:
+            log.error("worker stopped: %s", result.stopped_reason)
+        self.drained = result.stopped_reason is None
+
+
+def _purge_old_dead_letters(ctx: Any, dlq_class: Any) -> None:
+    import time
+
+    dlq = dlq_class(ctx.data_dir)
+    try:
+        dlq.purge_older_than(ctx.settings.dlq_retention_days, time.time())
+    finally:
+        dlq.close()

@@ -1,0 +1,204 @@
+"""Reading scenes from Stash: one stashapi connection per process, a timeout on every call.
+
+stashapi's `StashInterface` sends three requests when built (one a ~0.5 MB schema
+introspection) and sets no HTTP timeout, so it is built once per worker or task,
+never in the hook, and its session gets a default timeout on every request. With
+credentials, the plugin's session cookie is traded for Stash's API key, because
+cookies expire after an hour and a worker may run longer. Scenes are read in
+batches by id, with only the fields the sync needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from hooks.protocol import register_secret
+from worker import stash_queries as q
+
+log = logging.getLogger("plexsync.stash")
+DEFAULT_TIMEOUT = (5.0, 60.0)
+PAGE_SIZE = 500
+
+
+class StashError(Exception):
+    """Stash could not be read; the jobs stay queued."""
+
+
+class StashAuthError(StashError):
+    """Stash refused the plugin's credentials (401): the worker stops, jobs stay queued."""
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    def __init__(self, timeout: tuple[float, float]) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+class _StashLog:
+    """stashapi's logger interface, routed into PlexSync's logging (and its redaction)."""
+
+    def debug(self, msg: object) -> None:
+        log.debug("stashapi: %s", msg)
+
+    def info(self, msg: object) -> None:
+        log.debug("stashapi: %s", msg)
+
+    def warning(self, msg: object) -> None:
+        log.debug("stashapi warning: %s", msg)
+
+    def error(self, msg: object) -> None:
+        log.debug("stashapi error: %s", msg)
+
+    trace = debug
+    progress = debug
+
+
+def _interface_class() -> type:
+    from stashapi.stashapp import StashInterface
+
+    class TimedStashInterface(StashInterface):
+        """StashInterface whose every request has a timeout and whose 401 is recognisable."""
+
+        plexsync_timeout: tuple[float, float] = DEFAULT_TIMEOUT
+
+        def _GQL(self, query: str, variables: dict | None = None) -> Any:
+            if not getattr(self, "_plexsync_mounted", False):
+                adapter = _TimeoutAdapter(self.plexsync_timeout)
+                self.s.mount("http://", adapter)
+                self.s.mount("https://", adapter)
+                self._plexsync_mounted = True
+            return super()._GQL(query, variables or {})
+
+        def _handle_GQL_response(self, response: Any) -> Any:
+            if response.status_code == 401:
+                raise StashAuthError(
+                    "Stash refused the plugin's credentials (401); the jobs stay queued. "
+                    "Run any PlexSync task from Stash to start a worker with fresh credentials"
+                )
+            return super()._handle_GQL_response(response)
+
+    return TimedStashInterface
+
+
+class StashReader:
+    """The worker's and tasks' window on Stash."""
+
+    def __init__(
+        self, server_connection: dict[str, Any], timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    ) -> None:
+        conn = dict(server_connection or {})
+        cookie = (
+            (conn.get("SessionCookie") or {}).get("Value")
+            if isinstance(conn.get("SessionCookie"), dict)
+            else None
+        )
+        register_secret(cookie)
+        conn["Logger"] = _StashLog()
+        host = conn.get("Host") or "localhost"
+        self.base_url = f"{conn.get('Scheme') or 'http'}://{'127.0.0.1' if host == '0.0.0.0' else host}:{conn.get('Port') or 9999}"
+        cls = _interface_class()
+        cls.plexsync_timeout = timeout
+        try:
+            self.stash = cls(conn, force_api_key=True)
+        except StashError:
+            raise
+        except Exception as exc:
+            raise StashError(f"cannot reach Stash at {self.base_url} ({_reason(exc)})") from None
+        register_secret(self.stash.s.headers.get("ApiKey"))
+
+    def call(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            return self.stash.call_GQL(document, variables or {})
+        except StashError:
+            raise
+        except Exception as exc:
+            raise StashError(f"Stash request failed ({_reason(exc)})") from None
+
+    def plugin_settings(self) -> dict[str, Any]:
+        plugins = self.call(q.PLUGIN_SETTINGS)["configuration"]["plugins"] or {}
+        return dict(plugins.get("PlexSync") or {})
+
+    def scenes_by_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The current state of these scenes in ONE request; deleted scenes are absent."""
+        if not ids:
+            return {}
+        data = self.call(q.FIND_SCENES_BY_ID, {"ids": ids, "filter": {"per_page": -1}})
+        return {str(s["id"]): s for s in data["findScenes"]["scenes"]}
+
+    def scene_pages(
+        self, scene_filter: dict[str, Any] | None = None, page_size: int = PAGE_SIZE
+    ) -> Iterator[tuple[list[dict[str, Any]], int]]:
+        """Scenes page by page (never one unbounded request), with the total count."""
+        page = 1
+        while True:
+            data = self.call(
+                q.FIND_SCENES_PAGE,
+                {
+                    "filter": {
+                        "page": page,
+                        "per_page": page_size,
+                        "sort": "id",
+                        "direction": "ASC",
+                    },
+                    "scene_filter": scene_filter or {},
+                },
+            )["findScenes"]
+            scenes = data["scenes"]
+            yield scenes, int(data["count"])
+            if len(scenes) < page_size:
+                return
+            page += 1
+
+    def updated_entity_ids(self, since: dt.datetime) -> dict[str, list[str]]:
+        """Performers, tags and studios changed since `since`: their renames fire no scene hook."""
+        when = {"value": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "modifier": "GREATER_THAN"}
+        found = {}
+        for kind, document, filter_name in (
+            ("performers", q.FIND_UPDATED_PERFORMERS, "performer_filter"),
+            ("tags", q.FIND_UPDATED_TAGS, "tag_filter"),
+            ("studios", q.FIND_UPDATED_STUDIOS, "studio_filter"),
+        ):
+            data = self.call(
+                document, {"filter": {"per_page": -1}, filter_name: {"updated_at": when}}
+            )
+            root = next(iter(data.values()))
+            found[kind] = [str(e["id"]) for e in root[kind]]
+        return found
+
+    def screenshot(self, url: str) -> bytes:
+        """The scene's screenshot, fetched from Stash's own address with the plugin's credentials."""
+        parts = urlsplit(url)
+        base = urlsplit(self.base_url)
+        target = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+        try:
+            response = self.stash.s.get(target)
+        except requests.RequestException as exc:
+            raise StashError(
+                f"cannot download the screenshot from Stash ({_reason(exc)})"
+            ) from None
+        if response.status_code == 401:
+            raise StashAuthError("Stash refused the plugin's credentials (401) for a screenshot")
+        if response.status_code >= 400:
+            raise StashError(f"Stash answered {response.status_code} for the scene's screenshot")
+        return response.content
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, requests.ConnectionError):
+        return "connection refused or reset"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    text = str(exc).strip()
+    return text[:200] or type(exc).__name__

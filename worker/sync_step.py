@@ -1,0 +1,169 @@
+"""One scene, start to finish: validate -> match -> minimal edit -> Plex -> record.
+
+Raises the classified errors of plex/errors.py (and InvalidMetadata) for the drain
+loop to retry or dead-letter; returns an Outcome a person can read otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from plex.client import PlexClient
+from plex.edits import build_edit
+from plex.errors import NotFoundError
+from plex.index import PlexIndex
+from plex.item_values import read_values
+from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
+from plex.path_map import map_path
+from sync_queue.sync_state import SyncRecord, SyncRecords
+from validation.config import Settings
+from validation.metadata import SceneMetadata, scene_to_metadata
+from worker.logs import scene_paths_in_scope
+from worker.stash_reader import StashAuthError, StashError, StashReader
+
+log = logging.getLogger("plexsync.sync")
+SYNCED = "synced"
+UNCHANGED = "unchanged"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    message: str
+    rating_key: str | None = None
+
+
+def describe(scene_id: str, title: str) -> str:
+    return f'scene {scene_id} "{title}"' if title else f"scene {scene_id}"
+
+
+class SceneSyncer:
+    def __init__(
+        self,
+        settings: Settings,
+        plex: PlexClient,
+        index: PlexIndex,
+        records: SyncRecords,
+        stash: StashReader,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.plex = plex
+        self.index = index
+        self.records = records
+        self.stash = stash
+        self.now = now
+
+    def sync(self, scene: dict[str, Any]) -> Outcome:
+        meta = scene_to_metadata(scene, self.settings)
+        who = describe(meta.scene_id, meta.title)
+        scene_paths_in_scope(
+            [f.path for f in meta.files]
+            + [map_path(f.path, self.settings.path_map) for f in meta.files]
+        )
+        if self.settings.skip_unorganized and not meta.organized:
+            return Outcome(SKIPPED, f"{who}: skipped, not marked organized (skipUnorganized is on)")
+        match = self.match(meta)
+        if match.confidence == LOW and not self.settings.allow_ambiguous_match:
+            listed = "; ".join(
+                f"item {c.rating_key} {c.path} ({c.size} bytes)" for c in match.candidates[:5]
+            )
+            return Outcome(
+                SKIPPED,
+                f"{who}: skipped, ambiguous match: {match.reason}: {listed}. "
+                "Fix pathMap or turn on allowAmbiguousMatch",
+            )
+        if match.rating_key is None:
+            raise NotFoundError(f"{who} is not in Plex: {match.reason}")
+        return self._apply(meta, match, who)
+
+    def match(self, meta: SceneMetadata) -> MatchResult:
+        """Match against the index; a miss refreshes the sections that could hold the file."""
+        self.index.ensure()
+        scene = SceneFiles(tuple((f.path, f.size) for f in meta.files), meta.urls)
+        windows = self.index.windows_server
+        machine = self.plex.machine_identifier
+        result = match_scene(scene, self.settings.path_map, self.index, windows, machine)
+        if result.confidence != HIGH and meta.files:
+            mapped = map_path(meta.files[0].path, self.settings.path_map)
+            if self.index.refresh_for_missing(mapped):
+                result = match_scene(scene, self.settings.path_map, self.index, windows, machine)
+        log.debug(
+            "scene %s matched %s (%s: %s)",
+            meta.scene_id,
+            result.rating_key,
+            result.confidence,
+            result.reason,
+        )
+        return result
+
+    def _apply(self, meta: SceneMetadata, match: MatchResult, who: str) -> Outcome:
+        key = str(match.rating_key)
+        record = self.records.get(meta.scene_id)
+        try:
+            item = self.plex.fetch_item(key)
+        except NotFoundError:
+            self.index.forget(key)
+            raise
+        current = read_values(item)
+        previous_studio = record.studio_sent if record and record.rating_key == key else None
+        plan = build_edit(
+            meta,
+            current,
+            self.settings.sync_fields,
+            self.settings.preserve_plex_edits,
+            previous_studio,
+        )
+        params = dict(plan.params)
+        poster_sha = record.poster_sha if record and record.rating_key == key else None
+        new_poster = self._poster(meta, item, poster_sha)
+        changed = list(plan.changed)
+        if new_poster is not None:
+            self.plex.upload_poster(item, new_poster[0])
+            params["thumb.locked"] = "1"
+            poster_sha = new_poster[1]
+            changed.append("poster")
+        if params:
+            self.plex.edit(item, params)
+        if plan.set_rating:
+            self.plex.rate(item, plan.rating)
+        self.records.save(
+            SyncRecord(
+                meta.scene_id,
+                meta.fingerprint(self.settings.sync_fields),
+                key,
+                self.now(),
+                poster_sha,
+                meta.studio or None,
+            )
+        )
+        target = f'Plex item {key} "{current.title}"' if current.title else f"Plex item {key}"
+        if not changed:
+            return Outcome(UNCHANGED, f"{who} -> {target}: already up to date", key)
+        return Outcome(SYNCED, f"{who} -> {target}: updated {', '.join(changed)}", key)
+
+    def _poster(
+        self, meta: SceneMetadata, item: Any, known_sha: str | None
+    ) -> tuple[bytes, str] | None:
+        """The screenshot bytes and hash when they differ from what Plex last got from us."""
+        if "poster" not in self.settings.sync_fields or not meta.screenshot_url:
+            return None
+        if self.settings.preserve_plex_edits and getattr(item, "thumb", None):
+            return None
+        try:
+            image = self.stash.screenshot(meta.screenshot_url)
+        except StashAuthError:
+            raise
+        except StashError as exc:
+            log.debug("scene %s: no poster sent (%s)", meta.scene_id, exc)
+            return None
+        if not image:
+            return None
+        sha = hashlib.sha256(image).hexdigest()
+        return None if sha == known_sha else (image, sha)
