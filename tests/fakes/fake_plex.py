@@ -118,7 +118,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     raw_target: str
-    time: float = 0.0
+    time: float = 0.0  # time.monotonic() on arrival, for checking backoff spacing
 
 
 @dataclass(slots=True)
@@ -426,11 +426,9 @@ class FakePlex:
         with self._lock:
             conns = list(self._connections)
             self._connections.clear()
-        for conn in conns:
+        for conn in conns:  # the handler thread closes its own socket afterwards
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(OSError):
-                conn.close()
 
     # ----------------------------------------------------------------- library state
     def add_section(
@@ -1119,7 +1117,17 @@ class FakePlex:
         if url is not None:
             candidates.append((url, None))
         rows = "".join(
-            f"<Photo{_attrs([('key', key), ('ratingKey', key), ('selected', int(key == selected)), ('thumb', key), ('provider', provider)])} />\n"  # noqa: E501
+            "<Photo"
+            + _attrs(
+                [
+                    ("key", key),
+                    ("ratingKey", key),
+                    ("selected", int(key == selected)),
+                    ("thumb", key),
+                    ("provider", provider),
+                ]
+            )
+            + " />\n"
             for key, provider in candidates
         )
         return _xml(f'<MediaContainer size="{len(candidates)}">\n{rows}</MediaContainer>\n')

@@ -66,7 +66,6 @@ from graphql import (
 )
 
 SCHEMA_PATH = Path(__file__).with_name("stash_schema.graphql")
-PLUGIN_ID = "PlexSync"
 STASH_VERSION = "v0.30.1"
 STASH_HASH = "cf3489efd"
 STASH_BUILD_TIME = "2026-01-11 12:00:00"
@@ -582,7 +581,8 @@ def _attach_resolvers(schema: GraphQLSchema) -> None:
         "video_codec": lambda _f: "h264",
         "audio_codec": lambda _f: "aac",
         "frame_rate": lambda _f: 29.97,
-        "bit_rate": lambda f: int(f.size * 8 / f.duration) if f.duration else 0,
+        # graphql-core's Int is 32-bit where gqlgen's is 64-bit; clamp rather than fail.
+        "bit_rate": lambda f: min(int(f.size * 8 / f.duration), 2**31 - 1) if f.duration else 0,
         "mod_time": lambda f: f.created_at,
         "updated_at": lambda f: f.created_at,
         "basename": lambda f: f.basename,
@@ -608,6 +608,10 @@ class FakeStash:
     ``auth="none"`` is a Stash without credentials (``apiKey`` is ""). ``"cookie"``
     is one with credentials: a request needs the session cookie or the API key.
     ``now`` supplies the clock for every timestamp, ``tz`` the server's zone.
+    ``plugin_settings`` is Stash's whole plugin configuration map, plugin id ->
+    settings (``{"PlexSync": {"plexToken": ...}}``); a plugin whose settings were
+    never saved is absent from it, as in Stash. Performers, tags and studios draw
+    their ids from one sequence, so an id of the wrong kind finds nothing.
     """
 
     def __init__(
@@ -615,7 +619,7 @@ class FakeStash:
         auth: str = "none",
         api_key: str = "fake-stash-api-key",
         session_cookie: str = "fake-session-cookie",
-        plugin_settings: dict[str, Any] | None = None,
+        plugin_settings: dict[str, dict[str, Any]] | None = None,
         *,
         now: Callable[[], datetime] | None = None,
         tz: tzinfo = timezone.utc,
@@ -626,8 +630,7 @@ class FakeStash:
         self.auth = auth
         self.api_key = api_key
         self.session_cookie = session_cookie
-        self.plugin_settings: dict[str, Any] = dict(plugin_settings or {})
-        self.other_plugin_settings: dict[str, dict[str, Any]] = {}
+        self.plugin_settings: dict[str, dict[str, Any]] = dict(plugin_settings or {})
         self.now: Callable[[], datetime] = now or _wall_clock
         self.tz = tz
         self.stash_version = STASH_VERSION
@@ -1160,9 +1163,12 @@ class FakeStash:
 
     def _plugin_config(self, include: list[str] | None) -> dict[str, Any]:
         """Stash lists a plugin only once a setting of it has been saved."""
-        everything = {k: dict(v) for k, v in self.other_plugin_settings.items() if v}
-        if self.plugin_settings:
-            everything[PLUGIN_ID] = dict(self.plugin_settings)
+        everything = dict(self.plugin_settings)
+        if not all(isinstance(value, dict) for value in everything.values()):
+            raise GraphQLError(
+                "FakeStash.plugin_settings maps plugin id -> settings, e.g. "
+                '{"PlexSync": {"plexToken": "..."}}'
+            )
         if include:
             return {key: everything[key] for key in include if key in everything}
         return everything

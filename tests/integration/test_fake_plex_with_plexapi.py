@@ -326,6 +326,34 @@ def test_unlock_and_clear_fields(fake_plex: FakePlex, plex: PlexServer) -> None:
     assert plex.fetchItem(int(key)).studio is None
 
 
+def test_add_helper_on_a_listed_item_reloads_it_first(
+    fake_plex: FakePlex,
+    plex: PlexServer,
+) -> None:
+    """plexapi quirk the plugin must avoid: add*() on a partial item costs a hidden GET."""
+    key = _add_rich_item(fake_plex, genres=[])
+    (listed,) = plex.library.sectionByID(1).all()
+    fake_plex.clear_requests()
+
+    listed.addGenre("Added")
+
+    assert [(r.method, r.path) for r in fake_plex.requests] == [
+        ("GET", f"/library/metadata/{key}"),
+        ("PUT", SECTION_ALL),
+    ]
+    assert fake_plex.item(key).genres == ["Added"]
+
+
+def test_one_put_can_edit_several_items(fake_plex: FakePlex, plex: PlexServer) -> None:
+    first = _add_rich_item(fake_plex)
+    second = _add_rich_item(fake_plex)
+    plex.query(
+        f"{SECTION_ALL}?type=1&id={first},{second}&contentRating.value=NC-17",
+        method=plex._session.put,
+    )
+    assert [fake_plex.item(k).contentRating for k in (first, second)] == ["NC-17", "NC-17"]
+
+
 def test_edit_of_unknown_item_or_without_id_is_refused(
     fake_plex: FakePlex,
     plex: PlexServer,

@@ -9,6 +9,7 @@ that passes against the fake cannot rely on something Stash does not have.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from graphql import (
@@ -70,13 +71,36 @@ def test_document_is_valid_against_the_fake(fake_schema: GraphQLSchema, document
     assert errors == []
 
 
-def _compare_fields(name: str, fake: object, real: object) -> list[str]:
+def _is_required(value: Any) -> bool:
+    return isinstance(value.type, GraphQLNonNull) and value.default_value is Undefined
+
+
+def _compare_args(where: str, fake_field: Any, real_field: Any) -> list[str]:
     problems = []
-    fake_fields = fake.fields  # type: ignore[attr-defined]
-    real_fields = real.fields  # type: ignore[attr-defined]
-    for field_name, fake_field in fake_fields.items():
+    for arg_name, fake_arg in fake_field.args.items():
+        real_arg = real_field.args.get(arg_name)
+        if real_arg is None:
+            problems.append(f"{where}({arg_name}) is not in real Stash")
+            continue
+        if str(fake_arg.type) != str(real_arg.type):
+            problems.append(f"{where}({arg_name}) is {fake_arg.type}, Stash has {real_arg.type}")
+        if fake_arg.default_value != real_arg.default_value:
+            problems.append(f"{where}({arg_name}) default differs")
+        if fake_arg.deprecation_reason != real_arg.deprecation_reason:
+            problems.append(f"{where}({arg_name}) deprecation differs")
+    problems.extend(
+        f"{where}({arg_name}) is required by Stash, absent in the fake"
+        for arg_name, real_arg in real_field.args.items()
+        if _is_required(real_arg) and arg_name not in fake_field.args
+    )
+    return problems
+
+
+def _compare_fields(name: str, fake: Any, real: Any) -> list[str]:
+    problems = []
+    for field_name, fake_field in fake.fields.items():
         where = f"{name}.{field_name}"
-        real_field = real_fields.get(field_name)
+        real_field = real.fields.get(field_name)
         if real_field is None:
             problems.append(f"{where} is not in real Stash")
             continue
@@ -84,35 +108,16 @@ def _compare_fields(name: str, fake: object, real: object) -> list[str]:
             problems.append(f"{where} is {fake_field.type} in the fake, {real_field.type} in Stash")
         if fake_field.deprecation_reason != real_field.deprecation_reason:
             problems.append(f"{where} deprecation differs")
-        for arg_name, fake_arg in getattr(fake_field, "args", {}).items():
-            real_arg = real_field.args.get(arg_name)
-            if real_arg is None:
-                problems.append(f"{where}({arg_name}) is not in real Stash")
-                continue
-            if str(fake_arg.type) != str(real_arg.type):
-                problems.append(
-                    f"{where}({arg_name}) is {fake_arg.type}, Stash has {real_arg.type}"
-                )
-            if fake_arg.default_value != real_arg.default_value:
-                problems.append(f"{where}({arg_name}) default differs")
-            if fake_arg.deprecation_reason != real_arg.deprecation_reason:
-                problems.append(f"{where}({arg_name}) deprecation differs")
-        if isinstance(fake, GraphQLObjectType | GraphQLInterfaceType):
-            for arg_name, real_arg in real_field.args.items():
-                required = isinstance(real_arg.type, GraphQLNonNull)
-                if (
-                    required
-                    and real_arg.default_value is Undefined
-                    and arg_name not in fake_field.args
-                ):
-                    problems.append(f"{where}({arg_name}) is required by Stash, absent in the fake")
+        if hasattr(fake_field, "args"):
+            problems.extend(_compare_args(where, fake_field, real_field))
     if isinstance(fake, GraphQLInputObjectType):
-        # An input field Stash requires must be required by the fake too, or the
-        # fake would accept input that Stash refuses.
-        for field_name, real_field in real_fields.items():
-            required = isinstance(real_field.type, GraphQLNonNull)
-            if required and real_field.default_value is Undefined and field_name not in fake_fields:
-                problems.append(f"{name}.{field_name} is required by Stash, absent in the fake")
+        # An input field Stash requires must be in the fake too, or the fake would
+        # accept input that Stash refuses.
+        problems.extend(
+            f"{name}.{field_name} is required by Stash, absent in the fake"
+            for field_name, real_field in real.fields.items()
+            if _is_required(real_field) and field_name not in fake.fields
+        )
     return problems
 
 
