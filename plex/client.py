@@ -164,16 +164,31 @@ class PlexClient:
                 return
 
     def fetch_item(self, rating_key: str) -> Any:
-        """The item with its full metadata (one GET)."""
+        """The item with its full metadata (one GET).
+
+        `/library/metadata/<key>` already carries every tag and lock we compare, so
+        plexapi's auto-reload (a hidden second GET whenever an attribute is empty)
+        is switched off for this object.
+        """
         try:
-            return self.server.fetchItem(int(rating_key))
+            item = self.server.fetchItem(int(rating_key))
         except Exception as exc:
             raise translate(exc, f"Plex item {rating_key}") from None
+        item._autoReload = False
+        return item
 
     def edit(self, item: Any, params: dict[str, Any]) -> None:
-        """Send every changed field of one item as ONE PUT."""
+        """Send every changed field of one item as ONE PUT, encoded exactly as plexapi's edit().
+
+        plexapi's own `edit()` first loads `/library` and `/library/sections` to find the
+        item's section; the item already knows it, so we skip those two requests.
+        """
+        from plexapi.utils import joinArgs
+
+        query = {"type": 1, "id": item.ratingKey, **params}
+        key = f"/library/sections/{item.librarySectionID}/all{joinArgs(query)}"
         try:
-            item.edit(**params)
+            self.server.query(key, method=self.session.put)
         except Exception as exc:
             raise translate(exc, f"Plex item {item.ratingKey}") from None
 

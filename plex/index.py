@@ -72,7 +72,7 @@ class PlexIndex:
         return self._sections
 
     def ensure(self) -> None:
-        """Build the index if this server, library choice or any section is not indexed yet."""
+        """Build the index unless it exists for this server and library choice (no request then)."""
         identity = f"{self.client.settings.plex_url}|{self.client.machine_identifier}|{','.join(self.libraries)}"
         if kv_get(self.conn, "index_identity") != identity:
             with transaction(self.conn):
@@ -80,10 +80,8 @@ class PlexIndex:
                 self.conn.execute("DELETE FROM plex_sections")
                 kv_set(self.conn, "index_identity", identity)
                 kv_set(self.conn, "plex_platform", self.client.platform)
-        indexed = {row[0] for row in self.conn.execute("SELECT key FROM plex_sections")}
-        missing = [s for s in self.sections() if s.key not in indexed]
-        if missing:
-            self.refresh(missing)
+        if self.conn.execute("SELECT 1 FROM plex_sections LIMIT 1").fetchone() is None:
+            self.refresh(self.sections())
 
     def refresh(self, sections: Iterable[SectionInfo] | None = None) -> int:
         """Re-read sections from Plex; returns how many files are now indexed in them."""

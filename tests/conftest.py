@@ -37,7 +37,7 @@ class PluginEnv:
 
     def settings(self, **values: Any) -> None:
         base = {"plexUrl": self.plex.url, "plexToken": self.plex.token}
-        self.stash.plugin_settings = {**base, **values}
+        self.stash.plugin_settings = {"PlexSync": {**base, **values}}
 
     def hook(
         self,

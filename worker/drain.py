@@ -38,6 +38,8 @@ BATCH_SIZE = 100
 IDLE_POLL_S = 0.5
 STASH_RETRY_S = 5.0
 DLQ_SUMMARY_EVERY = 10
+STASH_FAILURES_FOREGROUND = 3
+STASH_FAILURES_BACKGROUND = 12
 
 
 class StopDraining(Exception):
@@ -84,6 +86,8 @@ class Drainer:
         self.index = PlexIndex(self.state, plex, settings.plex_libraries, now)
         self.syncer = SceneSyncer(settings, plex, self.index, SyncRecords(self.state), stash, now)
         self.result = DrainResult()
+        self.stash_failures = 0
+        self.max_stash_failures = STASH_FAILURES_BACKGROUND
 
     def close(self) -> None:
         for closable in (self.queue, self.dlq, self.state):
@@ -92,6 +96,8 @@ class Drainer:
     def run(self, linger: float, stop_when_only_waiting: bool = False) -> DrainResult:
         """Drain until idle for `linger` seconds (or only retries remain, for tasks)."""
         idle_since: float | None = None
+        if stop_when_only_waiting:
+            self.max_stash_failures = STASH_FAILURES_FOREGROUND
         try:
             while not self.stop.is_set():
                 if not self._breaker_allows():
@@ -150,9 +156,15 @@ class Drainer:
             raise StopDraining(str(exc)) from None
         except StashError as exc:
             self.queue.release(batch)
+            self.stash_failures += 1
+            if self.stash_failures >= self.max_stash_failures:
+                raise StopDraining(
+                    f"{exc}; gave up after {self.stash_failures} tries, jobs stay queued"
+                ) from None
             log.warning("%s; trying again in %.0f s", exc, scaled(STASH_RETRY_S))
             self._sleep(scaled(STASH_RETRY_S))
             return
+        self.stash_failures = 0
         for position, claimed in enumerate(batch):
             if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
                 self.queue.release(batch[position:])

@@ -82,6 +82,8 @@ def _unlock(handle: IO[str]) -> None:
 
 def is_locked(path: Path) -> bool:
     """True when another process holds the lock (a worker is running)."""
+    if not path.parent.exists():
+        return False
     probe = FileLock(path)
     if probe.acquire():
         probe.release()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -23,6 +24,7 @@ from hooks.protocol import register_secret
 from worker import stash_queries as q
 
 log = logging.getLogger("plexsync.stash")
+_MISSING_SCENE = re.compile(r"scene with id (\d+) not found")
 DEFAULT_TIMEOUT = (5.0, 60.0)
 PAGE_SIZE = 500
 
@@ -87,6 +89,9 @@ def _interface_class() -> type:
                     "Stash refused the plugin's credentials (401); the jobs stay queued. "
                     "Run any PlexSync task from Stash to start a worker with fresh credentials"
                 )
+            errors = _graphql_errors(response)
+            if errors:
+                raise StashError(f"Stash answered with an error: {errors[0][:300]}")
             return super()._handle_GQL_response(response)
 
     return TimedStashInterface
@@ -131,11 +136,23 @@ class StashReader:
         return dict(plugins.get("PlexSync") or {})
 
     def scenes_by_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The current state of these scenes in ONE request; deleted scenes are absent."""
-        if not ids:
-            return {}
-        data = self.call(q.FIND_SCENES_BY_ID, {"ids": ids, "filter": {"per_page": -1}})
-        return {str(s["id"]): s for s in data["findScenes"]["scenes"]}
+        """The current state of these scenes in ONE request; deleted scenes are absent.
+
+        Stash fails the whole request when one id no longer exists ("scene with id N
+        not found"), so such an id is dropped and the request repeated without it.
+        """
+        wanted = list(ids)
+        while wanted:
+            try:
+                data = self.call(q.FIND_SCENES_BY_ID, {"ids": wanted, "filter": {"per_page": -1}})
+            except StashError as exc:
+                missing = _MISSING_SCENE.search(str(exc))
+                if not missing or missing.group(1) not in wanted:
+                    raise
+                wanted.remove(missing.group(1))
+                continue
+            return {str(s["id"]): s for s in data["findScenes"]["scenes"]}
+        return {}
 
     def scene_pages(
         self, scene_filter: dict[str, Any] | None = None, page_size: int = PAGE_SIZE
@@ -193,6 +210,15 @@ class StashReader:
         if response.status_code >= 400:
             raise StashError(f"Stash answered {response.status_code} for the scene's screenshot")
         return response.content
+
+
+def _graphql_errors(response: Any) -> list[str]:
+    try:
+        content = response.json()
+    except ValueError:
+        return []
+    errors = content.get("errors") if isinstance(content, dict) else None
+    return [str(e.get("message", e)) for e in errors or [] if isinstance(e, dict)]
 
 
 def _reason(exc: BaseException) -> str:

@@ -71,7 +71,6 @@ STASH_HASH = "cf3489efd"
 STASH_BUILD_TIME = "2026-01-11 12:00:00"
 _SESSION_COOKIE_NAME = "session"
 _JSON = "application/json"
-_DEFAULT_EPOCH = datetime(2026, 11, 22, 10, 0, 0, tzinfo=timezone.utc)
 _ATOI = re.compile(r"[+-]?[0-9]+")
 _SCREENSHOT_PATH = re.compile(r"^/scene/([^/]+)/screenshot$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -119,10 +118,14 @@ def go_rfc3339(moment: datetime, tz: tzinfo = timezone.utc) -> str:
 
 
 class FakeClock:
-    """A clock tests move by hand, so scenes can be made "old" without sleeping."""
+    """A clock tests move by hand, so scenes can be made "old" without sleeping.
 
-    def __init__(self, start: datetime = _DEFAULT_EPOCH) -> None:
-        self._now = start
+    It starts at the current second unless told otherwise, so a plugin process
+    that reads the real clock ("the last 24 hours") agrees with the fake's data.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime.now(timezone.utc).replace(microsecond=0)
         self._lock = threading.Lock()
 
     def __call__(self) -> datetime:

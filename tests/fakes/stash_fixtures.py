@@ -16,7 +16,7 @@ from tests.fakes.fake_stash import FakeClock, FakeStash
 
 @pytest.fixture
 def stash_clock() -> FakeClock:
-    """A hand-moved clock for the fake's timestamps (2026-11-22T10:00:00Z)."""
+    """A hand-moved clock for the fake's timestamps, starting at the current second."""
     return FakeClock()
 
 

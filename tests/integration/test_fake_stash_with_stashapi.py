@@ -8,13 +8,14 @@ timestamp filters, cookie and API-key authentication, screenshots).
 
 from __future__ import annotations
 
+import base64
 import json
 import selectors
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,6 @@ from worker import stash_queries
 pytest_plugins = ["tests.fakes.stash_fixtures"]
 
 PLUGIN_DIR = "/root/.stash/plugins/PlexSync"
-T0 = "2026-11-22T10:00:00Z"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,8 +61,18 @@ def ids_of(result: dict[str, Any], key: str = "scenes") -> list[str]:
 
 
 @pytest.fixture
-def library(fake_stash: FakeStash, stash_clock: FakeClock) -> dict[str, str]:
-    """Three scenes at T0 and one an hour later, with shared performers and tags."""
+def t0(stash_clock: FakeClock) -> datetime:
+    """When the library's first scenes were added."""
+    return stash_clock()
+
+
+def stamp(moment: datetime) -> str:
+    return go_rfc3339(moment, timezone.utc)
+
+
+@pytest.fixture
+def library(fake_stash: FakeStash, stash_clock: FakeClock, t0: datetime) -> dict[str, str]:
+    """Three scenes at t0 and one an hour later, with shared performers and tags."""
     scenes = {
         "a": fake_stash.add_scene(
             title="Alpha",
@@ -172,7 +182,9 @@ def test_a_wrong_api_key_gets_401_even_without_credentials(fake_stash: FakeStash
 # --------------------------------------------------------------------------- reading scenes
 
 
-def test_find_scene_returns_the_stash_shape(fake_stash: FakeStash, library: dict[str, str]) -> None:
+def test_find_scene_returns_the_stash_shape(
+    fake_stash: FakeStash, library: dict[str, str], t0: datetime
+) -> None:
     scene = connect(fake_stash).find_scene(library["a"])
 
     assert scene["title"] == "Alpha"
@@ -182,7 +194,7 @@ def test_find_scene_returns_the_stash_shape(fake_stash: FakeStash, library: dict
     assert scene["rating100"] == 80
     assert scene["organized"] is True
     assert scene["urls"] == ["https://example.com/a"]
-    assert scene["created_at"] == scene["updated_at"] == T0
+    assert scene["created_at"] == scene["updated_at"] == stamp(t0)
     (video,) = scene["files"]
     assert (video["path"], video["basename"], video["size"]) == (
         "/media/a.mp4",
@@ -196,7 +208,7 @@ def test_find_scene_returns_the_stash_shape(fake_stash: FakeStash, library: dict
     ]
     assert [t["name"] for t in scene["tags"]] == ["Tag1"]
     assert scene["paths"]["screenshot"] == (
-        f"{fake_stash.url}/scene/{library['a']}/screenshot?t=1795341600"
+        f"{fake_stash.url}/scene/{library['a']}/screenshot?t={int(t0.timestamp())}"
     )
 
 
@@ -266,20 +278,20 @@ def test_default_page_size_is_25(fake_stash: FakeStash) -> None:
 
 
 def test_updated_at_filter_finds_recent_edits(
-    fake_stash: FakeStash, library: dict[str, str], stash_clock: FakeClock
+    fake_stash: FakeStash, library: dict[str, str], stash_clock: FakeClock, t0: datetime
 ) -> None:
     stash = connect(fake_stash)
     stash_clock.advance(3600)
     fake_stash.update_scene(library["b"], details="edited")
-    since = "2026-11-22T10:30:00Z"
+    since = stamp(t0 + timedelta(minutes=30))
 
     recent = page(stash, {"updated_at": {"value": since, "modifier": "GREATER_THAN"}})
     assert ids_of(recent) == [library["b"], library["d"]]
     older = page(stash, {"updated_at": {"value": since, "modifier": "LESS_THAN"}})
     assert ids_of(older) == [library["a"], library["c"]]
     recent_b = recent["scenes"][0]
-    assert recent_b["updated_at"] == "2026-11-22T12:00:00Z"
-    assert recent_b["paths"]["screenshot"].endswith(f"?t={1795341600 + 7200}")
+    assert recent_b["updated_at"] == stamp(t0 + timedelta(hours=2))
+    assert recent_b["paths"]["screenshot"].endswith(f"?t={int(t0.timestamp()) + 7200}")
 
 
 def test_scene_filters_by_relation_and_organized(
@@ -325,6 +337,7 @@ def test_a_rename_moves_only_the_renamed_entity(
     fake_stash: FakeStash,
     library: dict[str, str],
     stash_clock: FakeClock,
+    t0: datetime,
     kind: str,
     old: str,
     document: str,
@@ -335,8 +348,8 @@ def test_a_rename_moves_only_the_renamed_entity(
     stash_clock.advance(7200)
     getattr(fake_stash, f"rename_{kind}")(old, "Renamed")
     entity = getattr(fake_stash, kind)("Renamed")
-    assert entity["updated_at"] == "2026-11-22T13:00:00Z"
-    since = {"updated_at": {"value": "2026-11-22T12:00:00Z", "modifier": "GREATER_THAN"}}
+    assert entity["updated_at"] == stamp(t0 + timedelta(hours=3))
+    since = {"updated_at": {"value": stamp(t0 + timedelta(hours=2)), "modifier": "GREATER_THAN"}}
 
     found = stash.call_GQL(document, {"filter": {"per_page": -1}, filter_name: since})
     (plural,) = found.values()
@@ -345,14 +358,15 @@ def test_a_rename_moves_only_the_renamed_entity(
 
     scenes = page(stash, {scene_filter: {"value": [entity["id"]], "modifier": "INCLUDES"}})
     assert scenes["count"] >= 1
-    assert all(s["updated_at"] == T0 for s in scenes["scenes"])
+    assert all(s["updated_at"] == stamp(t0) for s in scenes["scenes"])
     assert page(stash, {"updated_at": since["updated_at"]})["count"] == 0
 
 
-def test_timestamp_filters_compare_text_in_the_servers_zone(stash_clock: FakeClock) -> None:
+def test_timestamp_filters_compare_text_in_the_servers_zone() -> None:
     """Stash compares the stored text, so a value in another zone misleads it."""
     plus_two = timezone(timedelta(hours=2))
-    with FakeStash(now=stash_clock, tz=plus_two) as fake:
+    clock = FakeClock(datetime(2026, 11, 22, 10, 0, 0, tzinfo=timezone.utc))
+    with FakeStash(now=clock, tz=plus_two) as fake:
         fake.add_scene(title="at 10:00Z")
         stash = connect(fake)
         (scene,) = stash.find_scenes()
@@ -364,8 +378,8 @@ def test_timestamp_filters_compare_text_in_the_servers_zone(stash_clock: FakeClo
 
         # 11:00Z is after the scene's 10:00Z, yet "12:00..." > "11:00..." as text.
         assert newer_than("2026-11-22T11:00:00Z") == 1
-        assert newer_than(go_rfc3339(stash_clock() + timedelta(hours=1), plus_two)) == 0
-        assert newer_than(go_rfc3339(stash_clock() - timedelta(hours=1), plus_two)) == 1
+        assert newer_than(go_rfc3339(clock() + timedelta(hours=1), plus_two)) == 0
+        assert newer_than(go_rfc3339(clock() - timedelta(hours=1), plus_two)) == 1
 
 
 def test_plugin_settings_come_back_for_the_included_plugin_only(fake_stash: FakeStash) -> None:
@@ -388,7 +402,7 @@ def test_plugin_settings_come_back_for_the_included_plugin_only(fake_stash: Fake
 
 
 def test_scene_update_mutation_changes_the_scene_and_its_updated_at(
-    fake_stash: FakeStash, library: dict[str, str], stash_clock: FakeClock
+    fake_stash: FakeStash, library: dict[str, str], stash_clock: FakeClock, t0: datetime
 ) -> None:
     stash = connect(fake_stash)
     stash_clock.advance(60)
@@ -397,7 +411,7 @@ def test_scene_update_mutation_changes_the_scene_and_its_updated_at(
     scene = fake_stash.scene(library["c"])
     assert (scene["title"], scene["urls"], scene["organized"]) == ("Gamma 2", ["u"], True)
     assert scene["tags"] == ["Tag2"]  # untouched: not in the input
-    assert scene["updated_at"] == "2026-11-22T11:01:00Z"
+    assert scene["updated_at"] == stamp(t0 + timedelta(hours=1, seconds=60))
 
 
 def test_screenshot_needs_the_plugins_credentials(fake_stash_auth: FakeStash) -> None:
@@ -437,7 +451,7 @@ def test_screenshot_needs_the_plugins_credentials(fake_stash_auth: FakeStash) ->
 def test_cover_image_mutation_replaces_the_screenshot(fake_stash: FakeStash) -> None:
     scene_id = fake_stash.add_scene(title="x")
     new_png = png_bytes(2, 2, (1, 2, 3))
-    data_url = "data:image/png;base64," + __import__("base64").b64encode(new_png).decode()
+    data_url = "data:image/png;base64," + base64.b64encode(new_png).decode()
     connect(fake_stash).update_scene({"id": scene_id, "cover_image": data_url})
     assert fake_stash.scene(scene_id)["screenshot"] == new_png
 
