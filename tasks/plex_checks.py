@@ -157,12 +157,7 @@ def _scene_pages(run: TaskRun) -> Iterator[tuple[list[dict[str, Any]], int, int]
     if "hours" in run.args:
         hours = run.number_arg("hours", 24, 0.01, 24 * 3650)
         since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours)
-        scene_filter = {
-            "updated_at": {
-                "value": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "modifier": "GREATER_THAN",
-            }
-        }
+        scene_filter = {"updated_at": run.ctx.stash.updated_since(since)}
     seen = 0
     for scenes, total in run.ctx.stash.scene_pages(scene_filter):
         seen += len(scenes)

@@ -19,6 +19,7 @@ from sync_queue.job import Job
 from sync_queue.job_queue import JobQueue
 from sync_queue.state_db import open_state_db
 from sync_queue.sync_state import SyncRecords
+from tasks.errors import TaskError
 from tasks.foreground import drain_in_foreground
 from tasks.task_run import TaskRun
 from validation.config import Settings
@@ -100,13 +101,12 @@ def _sync(
         unchanged,
         unorganized,
     )
-    drained = drain_in_foreground(run, QUEUE_SHARE_OF_PROGRESS)
-    return {
-        "queued": queued,
-        "skipped_unchanged": unchanged,
-        "skipped_unorganized": unorganized,
-        **drained,
-    }
+    counts = {"queued": queued, "skipped_unchanged": unchanged, "skipped_unorganized": unorganized}
+    try:
+        drained = drain_in_foreground(run, QUEUE_SHARE_OF_PROGRESS)
+    except TaskError as exc:
+        raise TaskError(str(exc), {**counts, **(exc.output or {})}) from None
+    return {**counts, **drained}
 
 
 def _all_pages(stash: StashReader) -> Iterator[tuple[list[dict[str, Any]], int]]:
@@ -117,8 +117,7 @@ def _recent_pages(
     stash: StashReader, since: dt.datetime
 ) -> Iterator[tuple[list[dict[str, Any]], int]]:
     """Scenes updated since `since`, plus scenes whose performers, tags or studio were."""
-    when = {"value": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "modifier": "GREATER_THAN"}
-    filters: list[dict[str, Any]] = [{"updated_at": when}]
+    filters: list[dict[str, Any]] = [{"updated_at": stash.updated_since(since)}]
     entities = stash.updated_entity_ids(since)
     if entities["performers"]:
         filters.append({"performers": {"value": entities["performers"], "modifier": "INCLUDES"}})

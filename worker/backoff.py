@@ -16,17 +16,23 @@ from worker.timescale import scaled
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """`max_retries` retries after the first attempt: `max_retries + 1` attempts in all."""
+
     base: float
     cap: float
-    max_attempts: int
+    max_retries: int
+
+    @property
+    def max_attempts(self) -> int:
+        return self.max_retries + 1
 
 
-NOT_FOUND_POLICY = RetryPolicy(base=30.0, cap=600.0, max_attempts=12)
+NOT_FOUND_POLICY = RetryPolicy(base=30.0, cap=600.0, max_retries=12)
 RETRY_AFTER_CAP = 600.0
 
 
 def transient_policy(max_retries: int) -> RetryPolicy:
-    return RetryPolicy(base=5.0, cap=80.0, max_attempts=max_retries)
+    return RetryPolicy(base=5.0, cap=80.0, max_retries=max_retries)
 
 
 def next_delay(
@@ -40,5 +46,5 @@ def next_delay(
 
 
 def exhausted(policy: RetryPolicy, attempts_made: int) -> bool:
-    """True when `attempts_made` attempts have failed and no more are allowed."""
+    """True when `attempts_made` attempts have failed and no retry is left."""
     return attempts_made >= policy.max_attempts

@@ -88,6 +88,7 @@ class Drainer:
         self.result = DrainResult()
         self.stash_failures = 0
         self.max_stash_failures = STASH_FAILURES_BACKGROUND
+        self.foreground = False
 
     def close(self) -> None:
         for closable in (self.queue, self.dlq, self.state):
@@ -96,6 +97,7 @@ class Drainer:
     def run(self, linger: float, stop_when_only_waiting: bool = False) -> DrainResult:
         """Drain until idle for `linger` seconds (or only retries remain, for tasks)."""
         idle_since: float | None = None
+        self.foreground = stop_when_only_waiting
         if stop_when_only_waiting:
             self.max_stash_failures = STASH_FAILURES_FOREGROUND
         try:
@@ -237,9 +239,13 @@ class Drainer:
             )
             return
         self.queue.retry_later(claimed, decision.job)
+        if self.foreground and type(error) is ServerDownError:
+            raise StopDraining(
+                f"Plex is unreachable ({error}); the background worker syncs when it is back"
+            )
         if decision.attempts_allowed:
             log.info(
-                "%s: %s (%s); attempt %d of %d, next try in %.1f s",
+                "%s: %s (%s); attempt %d of %d failed, next try in %.1f s",
                 who,
                 error,
                 decision.kind,

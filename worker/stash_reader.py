@@ -122,6 +122,7 @@ class StashReader:
         except Exception as exc:
             raise StashError(f"cannot reach Stash at {self.base_url} ({_reason(exc)})") from None
         register_secret(self.stash.s.headers.get("ApiKey"))
+        self._utc_offset: dt.timedelta | None = None
 
     def call(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
@@ -155,7 +156,11 @@ class StashReader:
         return {}
 
     def scene_pages(
-        self, scene_filter: dict[str, Any] | None = None, page_size: int = PAGE_SIZE
+        self,
+        scene_filter: dict[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
+        sort: str = "id",
+        direction: str = "ASC",
     ) -> Iterator[tuple[list[dict[str, Any]], int]]:
         """Scenes page by page (never one unbounded request), with the total count."""
         page = 1
@@ -166,8 +171,8 @@ class StashReader:
                     "filter": {
                         "page": page,
                         "per_page": page_size,
-                        "sort": "id",
-                        "direction": "ASC",
+                        "sort": sort,
+                        "direction": direction,
                     },
                     "scene_filter": scene_filter or {},
                 },
@@ -178,9 +183,30 @@ class StashReader:
                 return
             page += 1
 
+    def updated_since(self, since: dt.datetime) -> dict[str, str]:
+        """An `updated_at` criterion Stash evaluates correctly.
+
+        Stash stores timestamps as RFC 3339 text in its own time zone and compares the
+        criterion as text, so the cutoff is written in Stash's zone, learnt from the
+        most recently updated scene.
+        """
+        if self._utc_offset is None:
+            self._utc_offset = self._stash_utc_offset()
+        local = since.astimezone(dt.timezone(self._utc_offset)).replace(microsecond=0)
+        return {"value": local.isoformat().replace("+00:00", "Z"), "modifier": "GREATER_THAN"}
+
+    def _stash_utc_offset(self) -> dt.timedelta:
+        latest, _count = next(self.scene_pages(page_size=1, sort="updated_at", direction="DESC"))
+        stamp = latest[0].get("updated_at") if latest else None
+        try:
+            parsed = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        except ValueError:
+            return dt.timedelta(0)
+        return parsed.utcoffset() or dt.timedelta(0)
+
     def updated_entity_ids(self, since: dt.datetime) -> dict[str, list[str]]:
         """Performers, tags and studios changed since `since`: their renames fire no scene hook."""
-        when = {"value": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "modifier": "GREATER_THAN"}
+        when = self.updated_since(since)
         found = {}
         for kind, document, filter_name in (
             ("performers", q.FIND_UPDATED_PERFORMERS, "performer_filter"),
@@ -200,15 +226,23 @@ class StashReader:
         base = urlsplit(self.base_url)
         target = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
         try:
-            response = self.stash.s.get(target)
+            # No redirects: without valid credentials Stash redirects to its login page,
+            # which must never become a Plex poster.
+            response = self.stash.s.get(target, allow_redirects=False)
         except requests.RequestException as exc:
             raise StashError(
                 f"cannot download the screenshot from Stash ({_reason(exc)})"
             ) from None
         if response.status_code == 401:
             raise StashAuthError("Stash refused the plugin's credentials (401) for a screenshot")
+        if response.status_code in (301, 302, 303, 307, 308):
+            raise StashAuthError(
+                "Stash sent its login page instead of a screenshot; its credentials expired"
+            )
         if response.status_code >= 400:
             raise StashError(f"Stash answered {response.status_code} for the scene's screenshot")
+        if not response.headers.get("Content-Type", "image/").startswith("image/"):
+            raise StashError("Stash sent something that is not an image for the scene's screenshot")
         return response.content
 
 

@@ -269,6 +269,29 @@ def _exception_classes(trees: list[ast.Module]) -> set[str]:
     return known - builtin
 
 
+def _call_message(call: ast.Call, exceptions: set[str]) -> tuple[ast.AST | None, bool] | None:
+    """(message expression, is a printf-style logging format) if `call` prints a message."""
+    name = _call_name(call)
+    func = call.func
+    first = _arg(call, 0)
+    if name in exceptions:
+        return first, False
+    if (
+        isinstance(func, ast.Attribute)
+        and name in LOG_LEVELS
+        and isinstance(func.value, ast.Name)
+        and func.value.id in LOGGER_NAMES
+    ):
+        return first, True
+    if name == "log" and isinstance(first, ast.Constant) and first.value in PROTOCOL_LEVELS:
+        return _arg(call, 1), False
+    if name in MESSAGE_SINKS:
+        return _arg(call, MESSAGE_SINKS[name]), False
+    if name == OUTCOME_CLASS and isinstance(first, ast.Name) and first.id == OUTCOME_WARNING_STATUS:
+        return _arg(call, 1), False
+    return None
+
+
 def _message_nodes(
     tree: ast.Module, exceptions: set[str]
 ) -> Iterator[tuple[ast.AST, ast.AST | None, bool]]:
@@ -280,29 +303,10 @@ def _message_nodes(
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Return):
                     yield inner, inner.value, False
-        if not isinstance(node, ast.Call):
-            continue
-        name = _call_name(node)
-        func = node.func
-        if name in exceptions:
-            yield node, _arg(node, 0), False
-        elif (
-            isinstance(func, ast.Attribute)
-            and name in LOG_LEVELS
-            and isinstance(func.value, ast.Name)
-            and func.value.id in LOGGER_NAMES
-        ):
-            yield node, _arg(node, 0), True
-        elif name == "log" and isinstance(_arg(node, 0), ast.Constant):
-            level = _arg(node, 0).value  # type: ignore[union-attr]
-            if level in PROTOCOL_LEVELS:
-                yield node, _arg(node, 1), False
-        elif name in MESSAGE_SINKS:
-            yield node, _arg(node, MESSAGE_SINKS[name]), False
-        elif name == OUTCOME_CLASS:
-            status = _arg(node, 0)
-            if isinstance(status, ast.Name) and status.id == OUTCOME_WARNING_STATUS:
-                yield node, _arg(node, 1), False
+        if isinstance(node, ast.Call):
+            found = _call_message(node, exceptions)
+            if found is not None:
+                yield node, *found
 
 
 def code_messages() -> list[Message]:
@@ -328,7 +332,7 @@ def test_message_collection_finds_the_known_kinds() -> None:
         "PlexSync must be run by Stash, which sends a JSON object on stdin",  # ProtocolError
         "is not set; enter your X-Plex-Token in",  # SettingsError f-string
         "moved to the dead-letter queue (",  # log.warning format
-        "was corrupt and was moved aside to",  # protocol log("error", ...)
+        "; a new queue was started. Run 'Sync all scenes'",  # protocol log("error", ...)
         "; please report this with the debug log",  # _fail(...)
         "Fix pathMap or turn on allowAmbiguousMatch",  # Outcome(SKIPPED, ...)
         "correct the scene in Stash; the next edit queues it again",  # _advice

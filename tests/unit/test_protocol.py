@@ -43,7 +43,7 @@ def test_parse_input_accepts_null_server_connection() -> None:
 
 @pytest.mark.parametrize("raw", [b"", b"   \n\t", ""])
 def test_parse_input_empty_stdin_says_it_must_be_run_by_stash(raw: bytes | str) -> None:
-    with pytest.raises(ProtocolError, match="stdin is empty.*run by Stash"):
+    with pytest.raises(ProtocolError, match=r"stdin is empty.*run by Stash"):
         parse_input(raw)
 
 
@@ -209,4 +209,4 @@ def test_log_line_redacts_every_registered_secret() -> None:
 def test_register_secret_ignores_empty_and_very_short_values(value: str | None) -> None:
     register_secret(value)
     assert redact("abc and more text") == "abc and more text"
-    assert protocol._SECRETS == set()
+    assert not protocol._SECRETS
