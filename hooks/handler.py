@@ -41,7 +41,7 @@ def _write(queue_db: Path, job: Job) -> None:
     try:
         enqueue(queue_db, job, on_quarantine=_report_quarantine)
     except (DatabaseFullError, sqlite3.Error) as exc:
-        if isinstance(exc, DatabaseFullError) or is_disk_full(exc):
+        if isinstance(exc, DatabaseFullError) or is_disk_full(exc, queue_db.parent):
             raise HookFailure(
                 f"cannot queue scene {job.scene_id}: the disk holding {queue_db.parent} is full; "
                 "free some space, then run the 'Sync recent scenes' task"

@@ -9,6 +9,7 @@ blocking every future event. Standard library only: the hook opens the queue.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 BUSY_TIMEOUT_S = 10.0
 CORRUPTION_MARKERS = ("file is not a database", "malformed", "not a database", "file is encrypted")
 DISK_FULL_MARKERS = ("disk is full", "database or disk is full", "no space")
+LOW_SPACE_BYTES = 1024 * 1024
 
 
 class DatabaseFullError(Exception):
@@ -30,10 +32,21 @@ def is_corruption(exc: BaseException) -> bool:
     )
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and any(
-        marker in str(exc).lower() for marker in DISK_FULL_MARKERS
-    )
+def is_disk_full(exc: BaseException, folder: Path | None = None) -> bool:
+    """SQLite says "full", or (on some filesystems) "disk I/O error" with no space left."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    if any(marker in text for marker in DISK_FULL_MARKERS):
+        return True
+    return "disk i/o error" in text and folder is not None and _free_bytes(folder) < LOW_SPACE_BYTES
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return LOW_SPACE_BYTES
 
 
 def quarantine(path: Path) -> Path:

@@ -11,12 +11,13 @@ have seen the lock held a moment earlier and not started anyone.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 from pathlib import Path
 from typing import Any
 
-from sync_queue.data_dir import WORKER_LOCK
+from sync_queue.data_dir import WORKER_LOCK, ensure_data_dir
 from worker.lock import FileLock
 
 LINGER_S = 2.0
@@ -31,7 +32,7 @@ def run_worker_process(raw_stdin: bytes) -> int:
         connection = payload.get("server_connection") or {}
     except (ValueError, KeyError, TypeError):
         return 2
-    lock = FileLock(data_dir / WORKER_LOCK)
+    lock = FileLock(ensure_data_dir(data_dir) / WORKER_LOCK)
     while lock.acquire():
         try:
             drained = _run_locked(data_dir, connection)
@@ -67,6 +68,7 @@ def _run_locked(data_dir: Path, connection: dict[str, Any]) -> bool:
     except (SettingsError, StashError) as exc:
         log.error("worker not started: %s; the jobs stay queued", exc)
         return False
+    log.info("worker started (pid %d)", os.getpid())
     stop = threading.Event()
     _install_signal_handlers(stop)
     runner = _WorkerThread(ctx, stop)
