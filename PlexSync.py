@@ -61,6 +61,11 @@ def _fail_unexpected(exc: Exception) -> int:
 
     if isinstance(exc, TaskError):
         return _fail(str(exc), exc.output)
+    if isinstance(exc, ModuleNotFoundError):
+        return _fail(
+            f"the Python package {exc.name!r} is missing: install requirements.txt into the Python "
+            "that Stash runs (see the Install page)"
+        )
     import traceback
 
     log("debug", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))

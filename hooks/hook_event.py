@@ -72,9 +72,15 @@ def _scene_id(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise HookInputError(f"'hookContext.id' must be a number, got {type(value).__name__}")
     text = str(value).strip()
-    if not text.isdigit() or not text.isascii() or not 0 < int(text) <= MAX_SCENE_ID:
+    digits = text.lstrip("0")
+    if (
+        not text.isdigit()
+        or not text.isascii()
+        or len(digits) > len(str(MAX_SCENE_ID))
+        or not 0 < int(digits or "0") <= MAX_SCENE_ID
+    ):
         raise HookInputError(f"'hookContext.id' must be a positive whole number, got {text[:40]!r}")
-    return str(int(text))
+    return digits
 
 
 def _input_fields(hook_context: dict[str, Any]) -> frozenset[str] | None:

@@ -104,8 +104,13 @@ def translate(exc: BaseException, what: str) -> PlexError:
         return exc
     if isinstance(exc, PlexHTTPError):
         return _from_status(exc.status, what, exc.retry_after)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return PermanentError(
+            f"Plex's TLS certificate is not trusted while reading {what}: use the certificate's "
+            "host name in plexUrl, or turn on insecureSkipTlsVerify in Stash > Settings > Plugins > PlexSync"
+        )
     if isinstance(exc, requests.ConnectionError):
-        return ServerDownError(f"Plex is unreachable while reading {what} ({_reason(exc)})")
+        return ServerDownError(f"Plex is unreachable for {what} ({_reason(exc)})")
     if isinstance(exc, requests.Timeout):
         return PlexTimeoutError(f"Plex did not answer in time for {what}")
     if isinstance(exc, (ParseError, ValueError, AttributeError, TypeError)):

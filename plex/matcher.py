@@ -69,15 +69,16 @@ def match_scene(
         return by_url
     if not scene.files:
         return MatchResult(None, NONE, "the scene has no files")
-    low: list[Candidate] = []
+    low: dict[Candidate, tuple[int, str]] = {}
     for path, size in scene.files:
         mapped = map_path(path, rules)
         result = _match_file(mapped, size, index, windows_server or "\\" in mapped)
         if result.confidence == HIGH:
             return result
-        low.extend(c for c in result.candidates if c not in low)
+        for candidate in result.candidates:
+            low.setdefault(candidate, (size, mapped))
     if low:
-        ranked = rank_candidates(low, scene.files[0][1], map_path(scene.files[0][0], rules))
+        ranked = sorted(low, key=lambda c: _rank_key(c, *low[c]))
         keys = sorted({c.rating_key for c in ranked}, key=int)
         return MatchResult(
             ranked[0].rating_key,
@@ -131,13 +132,15 @@ def _match_file(path: str, size: int, index: IndexView, fold_paths: bool) -> Mat
 
 def rank_candidates(candidates: Sequence[Candidate], size: int, path: str) -> list[Candidate]:
     """Best first: same size, then longest common path suffix, then lowest ratingKey."""
-    return sorted(
-        candidates,
-        key=lambda c: (
-            c.size != size,
-            -_common_suffix(fold(c.path), fold(path)),
-            int(c.rating_key),
-        ),
+    return sorted(candidates, key=lambda c: _rank_key(c, size, path))
+
+
+def _rank_key(candidate: Candidate, size: int, path: str) -> tuple[bool, int, int]:
+    """Ranked against the scene file the candidate was found for."""
+    return (
+        candidate.size != size,
+        -_common_suffix(fold(candidate.path), fold(path)),
+        int(candidate.rating_key),
     )
 
 

@@ -78,9 +78,19 @@ def connect(
         if not is_corruption(exc):
             raise
     moved = quarantine(path)
-    if on_quarantine is not None:
-        on_quarantine(path, moved)
+    (on_quarantine or _log_quarantine)(path, moved)
     return _open(path, schema, check_same_thread)
+
+
+def _log_quarantine(path: Path, moved: Path) -> None:
+    import logging
+
+    logging.getLogger("plexsync.db").error(
+        "the database %s was corrupt and was moved aside to %s; a new one was started "
+        "(run 'Sync all scenes' to rebuild what it held)",
+        path.name,
+        moved.name,
+    )
 
 
 def _open(path: Path, schema: str, check_same_thread: bool) -> sqlite3.Connection:

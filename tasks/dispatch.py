@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from plex.errors import PlexError
+from plex.index import LibraryNotFound
 from tasks.dead_letter_tasks import clear_dead_letters, purge_dead_letters, retry_dead_letters
-from tasks.errors import UnknownModeError
+from tasks.errors import TaskError, UnknownModeError
 from tasks.plex_checks import health_check, match_report
 from tasks.queue_tasks import process_queue, queue_status
 from tasks.sync_tasks import sync_all, sync_recent
 from tasks.task_run import TaskRun
+from validation.config import SettingsError
+from worker.stash_reader import StashError
 
 TASKS: dict[str, Callable[[TaskRun], dict[str, Any]]] = {
     "sync_all": sync_all,
@@ -30,6 +34,15 @@ def run_task(plugin_input: dict[str, Any]) -> dict[str, Any]:
     mode = plugin_input["args"].get("mode")
     handler = TASKS.get(mode) if isinstance(mode, str) else None
     if handler is None:
-        shown = "missing" if mode is None else repr(mode)[:60]
-        raise UnknownModeError(f"unknown task mode {shown}; expected one of: {', '.join(TASKS)}")
-    return handler(TaskRun.from_input(plugin_input))
+        if mode is None:
+            raise UnknownModeError(
+                "the input has neither a hook context nor a task mode ('args.mode'); "
+                f"expected a mode, one of: {', '.join(TASKS)}"
+            )
+        raise UnknownModeError(
+            f"unknown task mode {repr(mode)[:60]}; expected one of: {', '.join(TASKS)}"
+        )
+    try:
+        return handler(TaskRun.from_input(plugin_input))
+    except (StashError, PlexError, SettingsError, LibraryNotFound) as exc:
+        raise TaskError(f"{mode}: {exc}") from None

@@ -38,9 +38,9 @@ class PluginRun:
         """Stash log lines (prefix stripped), optionally of one level code (t,d,i,w,e)."""
         lines = []
         for line in self.stderr.splitlines():
-            if line.startswith("\x01") and len(line) > 2 and line[2] == "\x02" and line[1] != "p":
-                if level is None or line[1] == level:
-                    lines.append(line[3:])
+            prefixed = line.startswith("\x01") and len(line) > 2 and line[2] == "\x02"
+            if prefixed and line[1] != "p" and (level is None or line[1] == level):
+                lines.append(line[3:])
         return lines
 
     def progress_values(self) -> list[float]:

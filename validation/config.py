@@ -79,8 +79,12 @@ class Settings(BaseModel):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL such as http://192.168.1.10:32400")
-        if parts.query or "token" in value.lower():
+        if parts.query or "x-plex-token" in value.lower():
             raise ValueError("must not contain a query string; put the token in plexToken")
+        try:
+            parts.port  # noqa: B018 - raises for an impossible port
+        except ValueError:
+            raise ValueError("has an invalid port; use a number from 1 to 65535") from None
         return value
 
     @field_validator("plex_token")
@@ -88,7 +92,7 @@ class Settings(BaseModel):
     def _token(cls, value: SecretStr) -> SecretStr:
         token = value.get_secret_value().strip()
         if not token:
-            raise ValueError("is empty; copy your X-Plex-Token into it")
+            raise ValueError("must not be empty; paste your X-Plex-Token")
         if any(ch.isspace() for ch in token):
             raise ValueError("contains spaces; paste the token alone")
         return SecretStr(token)
@@ -109,6 +113,8 @@ def parse_list(value: Any) -> tuple[str, ...]:
 
 def parse_path_map(value: Any) -> tuple[PathRule, ...]:
     """`/stash/a=>/plex/a; D:\\b=>/plex/b` as rules; longest prefix is chosen at match time."""
+    if value is not None and not isinstance(value, str):
+        raise SettingsError(f"must be text like '/stash=>/plex; D:\\x=>/y', got {value!r}")
     rules = []
     for chunk in (value or "").replace("\n", ";").split(";"):
         if not chunk.strip():
@@ -133,8 +139,17 @@ def _legacy_url(raw: dict[str, Any]) -> str | None:
     if "://" not in host:
         host = f"http://{host}"
     port = raw.get("plexPort")
-    if port not in (None, "") and urlsplit(host).port is None:
-        host = f"{host}:{int(float(port))}"
+    try:
+        if port not in (None, "") and urlsplit(host).port is None:
+            number = int(float(port))
+            if not 0 < number < 65536:
+                raise ValueError(port)
+            host = f"{host}:{number}"
+    except (TypeError, ValueError, OverflowError):
+        raise SettingsError(
+            f"setting plexHost={raw.get('plexHost')!r} / plexPort={port!r} is invalid; "
+            "use a port number from 1 to 65535, or set plexUrl instead"
+        ) from None
     return host
 
 
@@ -226,6 +241,14 @@ def _sync_fields(value: Any) -> tuple[str, ...]:
 def _describe(exc: ValidationError, values: dict[str, Any]) -> str:
     error = exc.errors()[0]
     key = str(error["loc"][0]) if error["loc"] else "?"
-    shown = "***" if key == "plexToken" else repr(values.get(key))
+    value = values.get(key)
+    if key == "plexToken":
+        shown = "***"
+    elif isinstance(value, str) and "?" in value:
+        shown = repr(value.split("?", 1)[0] + "?***")
+    else:
+        shown = repr(value)
     reason = str(error["msg"]).removeprefix("Value error, ")
-    return f"setting {key}={shown} is invalid: {reason}. Fix it in {SETTINGS_HINT}"
+    message = f"setting {key}={shown} is invalid: {reason}. Fix it in {SETTINGS_HINT}"
+    token = str(values.get("plexToken") or "")
+    return message.replace(token, "***") if len(token) >= 4 else message

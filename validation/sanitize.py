@@ -26,15 +26,14 @@ def clean_text(value: str | None, limit: int, multiline: bool = False) -> str:
     if not value:
         return ""
     text = _SURROGATES.sub("", value)
-    text = unicodedata.normalize("NFC", text)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-        text = _CONTROL.sub("", text)
+        text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
         text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
         text = re.sub(r"\n{3,}", "\n\n", text).strip()
     else:
         text = _LINE_BREAKS.sub(" ", text)
-        text = _CONTROL.sub("", text)
+        text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
         text = _SPACES.sub(" ", text).strip()
     return cut_at_word(text, limit)
 

@@ -27,7 +27,7 @@ class RetryPolicy:
         return self.max_retries + 1
 
 
-NOT_FOUND_POLICY = RetryPolicy(base=30.0, cap=600.0, max_retries=12)
+NOT_FOUND_POLICY = RetryPolicy(base=60.0, cap=1800.0, max_retries=12)
 RETRY_AFTER_CAP = 600.0
 
 

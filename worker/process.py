@@ -36,11 +36,37 @@ def run_worker_process(raw_stdin: bytes) -> int:
     while lock.acquire():
         try:
             drained = _run_locked(data_dir, connection)
+        except ModuleNotFoundError as exc:
+            _last_words(
+                data_dir,
+                f"the Python package {exc.name!r} is missing: install requirements.txt "
+                "into the Python that Stash runs; the jobs stay queued",
+            )
+            return 1
         finally:
             lock.release()
         if not drained or not _jobs_waiting(data_dir):
             break
     return 0
+
+
+def _last_words(data_dir: Path, message: str) -> None:
+    """Log a fatal start-up problem to the worker's log file with the standard library only."""
+    import time
+
+    from sync_queue.data_dir import LOG_DIR
+
+    (data_dir / LOG_DIR).mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    record = {
+        "ts": stamp,
+        "level": "error",
+        "logger": "plexsync.worker",
+        "pid": os.getpid(),
+        "msg": message,
+    }
+    with open(data_dir / LOG_DIR / "plexsync.log", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
 
 
 def _jobs_waiting(data_dir: Path) -> bool:

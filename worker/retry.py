@@ -12,6 +12,7 @@ from plex.errors import AuthError, NotFoundError, PermanentError, PlexError, Ser
 from sync_queue.job import Job
 from validation.metadata import InvalidMetadata
 from worker.backoff import NOT_FOUND_POLICY, exhausted, next_delay, transient_policy
+from worker.timescale import scaled
 
 PARK_DELAY_S = 1.0
 RETRY = "retry"
@@ -43,17 +44,18 @@ def decide_retry(
     if isinstance(error, (PermanentError, InvalidMetadata)):
         return RetryDecision(DEAD_LETTER, job, kind, advice=_advice(error))
     if type(error) is ServerDownError:
+        park = scaled(PARK_DELAY_S)
         parked = Job(
             **{
                 **job.__dict__,
-                "not_before": now + PARK_DELAY_S,
+                "not_before": now + park,
                 "last_error": message,
                 "error_kind": kind,
             }
         )
-        return RetryDecision(RETRY, parked, kind, PARK_DELAY_S)
+        return RetryDecision(RETRY, parked, kind, park)
     policy = NOT_FOUND_POLICY if isinstance(error, NotFoundError) else transient_policy(max_retries)
-    attempt = job.attempt if job.error_kind == kind else 0
+    attempt = job.attempt if _family(job.error_kind) == _family(kind) else 0
     if exhausted(policy, attempt + 1):
         return RetryDecision(
             DEAD_LETTER,
@@ -68,6 +70,11 @@ def decide_retry(
     return RetryDecision(
         RETRY, base.retry_later(now + delay, kind, message, now), kind, delay, policy.max_attempts
     )
+
+
+def _family(kind: str | None) -> str | None:
+    """Server trouble of any sort counts against one retry budget (CONTRACT: maxRetries)."""
+    return "transient" if kind in ("transient", "timeout", "server_down") else kind
 
 
 def _advice(error: Exception) -> str:

@@ -79,8 +79,10 @@ class SceneSyncer:
                 f"{who}: skipped, ambiguous match: {match.reason}: {listed}. "
                 "Fix pathMap or turn on allowAmbiguousMatch",
             )
+        if match.rating_key is None and not meta.files:
+            return Outcome(SKIPPED, f"{who}: skipped, the scene has no files to find in Plex")
         if match.rating_key is None:
-            raise NotFoundError(f"{who} is not in Plex: {match.reason}")
+            raise NotFoundError(f"not in Plex: {match.reason}")
         return self._apply(meta, match, who)
 
     def match(self, meta: SceneMetadata) -> MatchResult:

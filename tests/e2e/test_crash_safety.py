@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -131,7 +132,7 @@ def _assert_workers_never_overlap(env: PluginEnv) -> None:
         if record["msg"].startswith(("worker started", "worker finished")):
             spans.setdefault(record["pid"], []).append(record["ts"])
     intervals = sorted((min(ts), max(ts)) for ts in spans.values())
-    for (_s1, e1), (s2, _e2) in zip(intervals, intervals[1:], strict=False):
+    for (_s1, e1), (s2, _e2) in itertools.pairwise(intervals):
         assert e1 <= s2, f"two workers consumed at once: {intervals}"
 
 

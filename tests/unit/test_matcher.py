@@ -226,10 +226,6 @@ def test_sure_match_on_a_later_file_beats_an_unsure_one_on_the_first() -> None:
     assert (result.rating_key, result.confidence) == ("3", HIGH)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: candidates found for a later file are ranked by the first file's size and path",
-)
 def test_candidates_of_a_later_file_are_ranked_against_that_file() -> None:
     index = MemoryIndex([("5", "/other/part2.mp4", 999), ("9", "/lib/part2.mp4", 200)])
     result = match([("/data/part1.mp4", 100), ("/data/part2.mp4", 200)], index=index, rules=())

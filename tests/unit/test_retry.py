@@ -80,9 +80,6 @@ def test_server_down_never_dead_letters() -> None:
     assert all(d.action == RETRY for d in decisions)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: the 1 s park delay ignores PLEXSYNC_TIME_SCALE (contract section 7)"
-)
 def test_park_delay_follows_time_scale(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLEXSYNC_TIME_SCALE", "0.01")
     decision = decide(ServerDownError("Plex is unreachable"))
@@ -152,10 +149,6 @@ def test_same_kind_continues_the_count() -> None:
     assert decision.action == DEAD_LETTER
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: alternating 5xx and timeouts (or Plex down) resets the attempt count forever",
-)
 def test_alternating_transient_errors_still_reach_the_dead_letter_queue() -> None:
     errors = [TransientError("Plex answered 503", 503), PlexTimeoutError("no answer")]
     current = job()

@@ -1,0 +1,175 @@
+"""From a Stash edit to Plex showing it: hook start to the fake Plex item carrying the new title.
+
+Each sample renames one scene in the fake Stash, starts the hook as Stash does and
+polls the fake Plex item until its title is the new one. Two cases:
+
+* warm: a worker is already running (the previous sample's worker is still
+  lingering, so hooks in quick succession reuse it);
+* cold: no worker runs (the benchmark waits for the previous one to exit), so the
+  hook starts one and it pays its whole start-up.
+
+CONTRACT §5: Plex shows the change within 10 seconds.
+
+    .venv/bin/python benchmarks/end_to_end.py --scenes 1000 --samples 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (
+    Bench,
+    add_common_args,
+    check,
+    common_settings,
+    ms,
+    percentile,
+    print_header,
+)
+
+CONTRACT_LIMIT_S = 10.0
+SAMPLE_TIMEOUT_S = 60.0
+POLL_S = 0.002
+
+
+@dataclass
+class Sample:
+    seconds: float
+    hook_wall: float
+    worker_was_running: bool
+    worker_pid: int | None
+
+
+def one_sample(bench: Bench, scene_id: int, title: str) -> Sample:
+    bench.stash.update_scene(str(scene_id), title=title)
+    key = bench.rating_key(scene_id)
+    was_running = bench.worker_running()
+    started = time.perf_counter()
+    proc = bench.start_hook(scene_id)
+    hook_wall = None
+    deadline = started + SAMPLE_TIMEOUT_S
+    while bench.plex.item(key).title != title:
+        if hook_wall is None and proc.poll() is not None:
+            hook_wall = time.perf_counter() - started
+        if time.perf_counter() > deadline:
+            proc.kill()
+            raise TimeoutError(f"scene {scene_id} did not reach Plex in {SAMPLE_TIMEOUT_S:.0f} s")
+        time.sleep(POLL_S)
+    seconds = time.perf_counter() - started
+    out, err = proc.communicate(timeout=30)
+    if hook_wall is None:
+        hook_wall = time.perf_counter() - started
+    result = json.loads(out)
+    if proc.returncode != 0 or result["output"] != "queued":
+        raise RuntimeError(f"hook failed: {out!r} {err[-500:]!r}")
+    return Sample(seconds, hook_wall, was_running, bench.worker_pid())
+
+
+def summary(label: str, samples: list[Sample]) -> tuple[float, float]:
+    values = [s.seconds for s in samples]
+    hooks = [s.hook_wall for s in samples]
+    p50, p95 = percentile(values, 50), percentile(values, 95)
+    print(f"[{label}] {len(samples)} samples")
+    print(
+        f"  hook start -> Plex title:  p50 {ms(p50)}  p95 {ms(p95)}  "
+        f"min {ms(min(values))}  max {ms(max(values))}"
+    )
+    print(f"  hook wall in the same runs: p50 {ms(percentile(hooks, 50))}")
+    return p50, p95
+
+
+def run(args: argparse.Namespace) -> bool:
+    with Bench.from_args(args) as bench:
+        bench.populate(args.scenes)
+        scene = 1
+        first = one_sample(bench, scene, "E2E warm-up")  # builds the index, starts a worker
+        print(
+            f"  first sync after start (index of {args.scenes + 1} items built): {ms(first.seconds)}"
+        )
+
+        warm: list[Sample] = []
+        for k in range(args.samples):
+            scene += 1
+            warm.append(one_sample(bench, scene, f"E2E warm {k}"))
+        warm_pids = {s.worker_pid for s in warm}
+        all_warm = all(s.worker_was_running for s in warm)
+
+        cold: list[Sample] = []
+        for k in range(args.cold_samples):
+            if not bench.wait_worker_gone():
+                raise RuntimeError("the worker did not exit")
+            scene += 1
+            cold.append(one_sample(bench, scene, f"E2E cold {k}"))
+        cold_pids = {s.worker_pid for s in cold}
+        all_cold = not any(s.worker_was_running for s in cold)
+
+        print()
+        warm_p50, warm_p95 = summary("warm: worker already running", warm)
+        print(
+            f"  worker running when each hook started: {all_warm}; "
+            f"worker processes used: {len(warm_pids)}"
+        )
+        cold_p50, cold_p95 = summary("cold: no worker running, the hook starts one", cold)
+        print(
+            f"  no worker running when each hook started: {all_cold}; "
+            f"worker processes used: {len(cold_pids)}"
+        )
+        print(f"  cold / warm p50: {cold_p50 / warm_p50:.1f}x")
+        bench.wait_worker_gone()
+        print()
+        ok = check(
+            "warm: p95 within 10 s (CONTRACT §5)",
+            warm_p95 <= CONTRACT_LIMIT_S,
+            f"p95 {ms(warm_p95)}",
+        )
+        ok &= check(
+            "cold: p95 within 10 s (CONTRACT §5)",
+            cold_p95 <= CONTRACT_LIMIT_S,
+            f"p95 {ms(cold_p95)}",
+        )
+        ok &= check(
+            "warm samples reused one running worker",
+            all_warm and len(warm_pids) == 1,
+            f"{len(warm_pids)} worker process(es)",
+        )
+        ok &= check(
+            "cold samples each started their own worker",
+            all_cold and len(cold_pids) == len(cold),
+            f"{len(cold_pids)} worker process(es) for {len(cold)} samples",
+        )
+        ok &= check("no worker left behind", bench.wait_worker_gone(), "lock free, workers exited")
+        return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scenes", type=int, default=1000, help="scenes in Stash and Plex")
+    parser.add_argument("--samples", type=int, default=20, help="warm samples (default 20)")
+    parser.add_argument("--cold-samples", type=int, default=10, help="cold samples (default 10)")
+    add_common_args(parser)
+    args = parser.parse_args(argv)
+    if args.scenes < args.samples + args.cold_samples + 1:
+        parser.error("--scenes must exceed the number of samples")
+    print_header(
+        "end to end",
+        {
+            "scenes": args.scenes,
+            "warm samples": args.samples,
+            "cold samples": args.cold_samples,
+            "PLEXSYNC_TIME_SCALE": "1 (real waits: worker linger 2 s, idle poll 0.5 s)",
+            **common_settings(args),
+        },
+    )
+    return 0 if run(args) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

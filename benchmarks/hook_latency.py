@@ -1,0 +1,203 @@
+"""Hook wall time as Stash waits for it, against `python -c pass` measured in the same run.
+
+Stash runs one hook process per edited scene, in sequence, and the user waits for
+all of them (CONTRACT §2), so the hook's whole-process wall time is what counts.
+The queue already holds 10,000 jobs and a worker is already running, as during a
+bulk edit:
+
+* `lock`: this process holds `worker.lock` (worker.lock.FileLock), so every hook
+  sees "worker running" through the real lock probe and starts nobody;
+* `busy`: a real worker started by the first hook drains the 10,000 jobs against
+  the fakes while the hooks run (the fakes run in this process, on the same cores).
+
+Hooks and `python -c pass` runs alternate, so both see the same machine state.
+Target (DESIGN §1): hook p50 at most 3x `python -c pass` p50.
+
+    .venv/bin/python benchmarks/hook_latency.py --scenes 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (
+    ENTRY,
+    Bench,
+    add_common_args,
+    check,
+    common_settings,
+    ms,
+    percentile,
+    print_header,
+    run_quick,
+)
+from sync_queue.enqueue import insert_jobs, open_queue_db
+from sync_queue.job import Job
+from worker.lock import FileLock
+
+TARGET_RATIO = 3.0
+WARMUP = 5
+
+
+def queue_jobs(bench: Bench, count: int) -> None:
+    bench.data_dir.mkdir(parents=True, exist_ok=True)
+    conn = open_queue_db(bench.data_dir / "queue.db")
+    try:
+        now = time.time()
+        insert_jobs(conn, (Job(str(i), "Scene.Update.Post", now) for i in range(1, count + 1)))
+    finally:
+        conn.close()
+
+
+def measure(bench: Bench, hooks: int, first_scene: int) -> tuple[list[float], list[float]]:
+    """Alternate hook / `python -c pass`; returns (hook walls, pass walls)."""
+    hook_walls: list[float] = []
+    pass_walls: list[float] = []
+    for k in range(WARMUP + hooks):
+        baseline = bench.python_pass()
+        run = bench.hook(first_scene + k)
+        if run.returncode != 0 or run.output != "queued":
+            raise RuntimeError(f"hook failed ({run.returncode}): {run.stdout} {run.stderr[-500:]}")
+        if k >= WARMUP:
+            hook_walls.append(run.wall)
+            pass_walls.append(baseline)
+    return hook_walls, pass_walls
+
+
+def report(label: str, hook_walls: list[float], pass_walls: list[float]) -> bool:
+    hook_p50, hook_p95 = percentile(hook_walls, 50), percentile(hook_walls, 95)
+    pass_p50, pass_p95 = percentile(pass_walls, 50), percentile(pass_walls, 95)
+    ratio = hook_p50 / pass_p50
+    print(f"[{label}] {len(hook_walls)} hooks")
+    print(
+        f"  hook wall:          p50 {ms(hook_p50)}  p95 {ms(hook_p95)}  "
+        f"min {ms(min(hook_walls))}  max {ms(max(hook_walls))}"
+    )
+    print(
+        f"  python -c pass:     p50 {ms(pass_p50)}  p95 {ms(pass_p95)}  "
+        f"min {ms(min(pass_walls))}  max {ms(max(pass_walls))}"
+    )
+    print(f"  ratio p50:          {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x)")
+    print(f"  hook minus python:  p50 {ms(hook_p50 - pass_p50)}")
+    return check(
+        f"{label}: hook p50 <= {TARGET_RATIO:.0f}x python -c pass p50",
+        ratio <= TARGET_RATIO,
+        f"{ms(hook_p50)} vs {ms(pass_p50)} = {ratio:.2f}x",
+    )
+
+
+def import_profile(bench: Bench) -> None:
+    """What one hook imports beyond the interpreter's own start-up (-X importtime)."""
+    run = run_quick(
+        [sys.executable, "-X", "importtime", str(ENTRY)],
+        bench.hook_payload(1),
+        bench.env,
+        bench.cwd,
+    )
+    rows = []
+    for line in run.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        parts = [p.strip() for p in line[len("import time:") :].split("|")]
+        if parts[0].isdigit():
+            rows.append((int(parts[0]), int(parts[1]), parts[2]))
+    total = sum(self_us for self_us, _cum, _name in rows)
+    top = sorted(rows, key=lambda r: -r[0])[:6]
+    print(f"  imports of one hook: {len(rows)} modules, {total / 1000:.1f} ms self time in all")
+    print(
+        "  largest self times: " + ", ".join(f"{n.strip()} {s / 1000:.1f} ms" for s, _c, n in top)
+    )
+
+
+def run_lock_mode(args: argparse.Namespace) -> bool:
+    with Bench.from_args(args) as bench:
+        queue_jobs(bench, args.queued)
+        holder = FileLock(bench.lock_path)
+        if not holder.acquire():
+            raise RuntimeError("could not take the worker lock")
+        try:
+            hook_walls, pass_walls = measure(bench, args.scenes, args.queued + 1)
+            import_profile(bench)
+        finally:
+            holder.release()
+        counts = bench.queue_counts()
+        expected = args.queued + args.scenes + WARMUP + 1
+        print(f"  queue rows after: {sum(counts.values())} (expected {expected}), no worker ran")
+        ok = report("lock held, 10,000 jobs queued", hook_walls, pass_walls)
+        ok &= check(
+            "lock held: every hook queued its job",
+            sum(counts.values()) == expected,
+            f"{sum(counts.values())} rows",
+        )
+        return ok
+
+
+def run_busy_mode(args: argparse.Namespace) -> bool:
+    with Bench.from_args(args) as bench:
+        bench.populate(args.queued + args.scenes + WARMUP + 1)
+        queue_jobs(bench, args.queued)
+        first = bench.hook(args.queued + 1)  # starts the real worker
+        if first.output != "queued":
+            raise RuntimeError(f"first hook failed: {first.stdout}")
+        started = time.monotonic()
+        if not bench.worker_pid() and not _wait_worker(bench):
+            raise RuntimeError("the worker did not start")
+        before = bench.queue_counts()
+        hook_walls, pass_walls = measure(bench, args.scenes, args.queued + 2)
+        after = bench.queue_counts()
+        elapsed = time.monotonic() - started
+        still_running = bench.worker_running()
+        bench.stop_worker()
+        done = after.get(5, 0) - before.get(5, 0)
+        print(
+            f"  the worker settled {done} job(s) while the hooks ran ({elapsed:.1f} s), "
+            f"still running at the end: {still_running}"
+        )
+        ok = report("real worker draining 10,000 jobs", hook_walls, pass_walls)
+        ok &= check("busy: the worker was running throughout", still_running, str(still_running))
+        return ok
+
+
+def _wait_worker(bench: Bench) -> bool:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if bench.worker_pid():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scenes", type=int, default=200, help="hooks to time (default 200)")
+    parser.add_argument("--queued", type=int, default=10_000, help="jobs already queued")
+    add_common_args(parser)
+    parser.add_argument("--mode", choices=("lock", "busy", "both"), default="both")
+    args = parser.parse_args(argv)
+    print_header(
+        "hook latency",
+        {
+            "hooks": args.scenes,
+            "queued": args.queued,
+            "mode": args.mode,
+            "warmup": WARMUP,
+            **common_settings(args),
+        },
+    )
+    ok = True
+    if args.mode in ("lock", "both"):
+        ok &= run_lock_mode(args)
+        print()
+    if args.mode in ("busy", "both"):
+        ok &= run_busy_mode(args)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
