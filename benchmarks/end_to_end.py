@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from benchmarks.common import (
 CONTRACT_LIMIT_S = 10.0
 SAMPLE_TIMEOUT_S = 60.0
 POLL_S = 0.002
+WARM_GAP_MAX_S = 1.0
 
 
 @dataclass
@@ -96,7 +98,11 @@ def run(args: argparse.Namespace) -> bool:
         )
 
         warm: list[Sample] = []
+        rng = random.Random(args.seed)
         for k in range(args.samples):
+            # A random pause (shorter than the worker's 2 s linger) so hooks arrive at a
+            # random point of the idle worker's 0.5 s poll, as a user's edits do.
+            time.sleep(rng.uniform(0, WARM_GAP_MAX_S))
             scene += 1
             warm.append(one_sample(bench, scene, f"E2E warm {k}"))
         warm_pids = {s.worker_pid for s in warm}
@@ -154,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenes", type=int, default=1000, help="scenes in Stash and Plex")
     parser.add_argument("--samples", type=int, default=20, help="warm samples (default 20)")
     parser.add_argument("--cold-samples", type=int, default=10, help="cold samples (default 10)")
+    parser.add_argument(
+        "--seed", type=int, default=1, help="seed of the pauses between warm samples"
+    )
     add_common_args(parser)
     args = parser.parse_args(argv)
     if args.scenes < args.samples + args.cold_samples + 1:
@@ -164,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "scenes": args.scenes,
             "warm samples": args.samples,
             "cold samples": args.cold_samples,
+            "pause before a warm sample": f"uniform 0-{WARM_GAP_MAX_S:g} s (seed {args.seed})",
             "PLEXSYNC_TIME_SCALE": "1 (real waits: worker linger 2 s, idle poll 0.5 s)",
             **common_settings(args),
         },
