@@ -16,6 +16,7 @@ Run from the repository root: ``python -m tests.fakes.demo`` (exit 0 on success)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -130,7 +131,9 @@ class Demo:
         )
         elapsed_ms = (time.perf_counter() - t0) * 1000
         print(f"   stdout  {run.stdout.strip()}")
-        print(f"   took    {elapsed_ms:.0f} ms, Python start-up included; Stash waits only this long")
+        print(
+            f"   took    {elapsed_ms:.0f} ms, Python start-up included; Stash waits only this long"
+        )
         if run.returncode != 0 or run.result.get("output") != "queued":
             raise DemoFailed(
                 f"the hook did not queue the scene (exit {run.returncode}): "
@@ -182,13 +185,24 @@ class Demo:
 
         if not _poll(synced, SYNC_DEADLINE_S):
             item = self.plex.item(key)
-            status = self.task("queue_status")
             raise DemoFailed(
                 f"Plex item {key} was not updated within {SYNC_DEADLINE_S:.0f} s "
                 f"(its title is still {item.title!r}, poster "
-                f"{'set' if item.poster else 'missing'}). Queue status: {status.stdout.strip()}"
+                f"{'set' if item.poster else 'missing'}). {self.status_summary()}"
             )
         return self.plex.item(key)
+
+    def status_summary(self) -> str:
+        run = self.task("queue_status")
+        try:
+            out = run.output
+        except (ValueError, KeyError):
+            return f"Queue status failed: {run.stdout.strip() or run.stderr.strip()}"
+        counts = ", ".join(
+            f"{k}={out.get(k)}" for k in ("pending", "waiting_retry", "dead_letters", "circuit")
+        )
+        last_error = (out.get("stats") or {}).get("last_error")
+        return f"Queue status: {counts}; last error: {last_error or 'none'}"
 
     def task(self, mode: str, **args: Any) -> PluginRun:
         return run_plugin(task_input(self.connection, mode, **args), self.env, self.cwd, timeout=60)
@@ -245,10 +259,8 @@ def _stop_worker(data_dir: Path) -> str | None:
         return None
     pid = _worker_pid(data_dir)
     if pid and _worker_locked(data_dir):
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-        except OSError:
-            pass
         return f"the worker (pid {pid}) did not exit within {EXIT_DEADLINE_S:.0f} s; killed it"
     return None
 
@@ -274,7 +286,7 @@ def _item_view(item: FakeItem) -> dict[str, str]:
 
 
 def _side_by_side(before: dict[str, str], after: dict[str, str], width: int = 38) -> None:
-    print(f"   {'Plex item':<8}  {'BEFORE':<{width}}  AFTER")
+    print(f"   {'Plex':<8}  {'BEFORE':<{width}}  AFTER")
     print(f"   {'-' * 8}  {'-' * width}  {'-' * width}")
     for field, old in before.items():
         left = textwrap.wrap(old, width) or [""]
@@ -311,15 +323,24 @@ def _print_status(output: Any) -> None:
     if not isinstance(output, dict):
         print(f"   {output!r}")
         return
-    for key in ("pending", "in_progress", "waiting_retry", "dead_letters", "circuit"):
-        print(f"   {key:<15} {output.get(key)}")
-    print(f"   {'last_success_at':<15} {output.get('last_success_at')}")
+    rows: list[tuple[str, Any]] = [
+        (key, output.get(key))
+        for key in ("pending", "in_progress", "waiting_retry", "dead_letters", "circuit")
+    ]
+    rows.append(("last_success_at", output.get("last_success_at")))
+    worker = output.get("worker")
+    if isinstance(worker, dict):
+        rows.append(("worker", f"pid {worker.get('pid')}, lingering before it exits"))
+    else:
+        rows.append(("worker", "not running"))
     stats = output.get("stats")
     if isinstance(stats, dict):
-        counters = {k: v for k, v in stats.items() if isinstance(v, int) and v}
-        if counters:
-            shown = ", ".join(f"{k}={v}" for k, v in sorted(counters.items()))
-            print(textwrap.fill(shown, 96, initial_indent="   stats           ", subsequent_indent=" " * 19))
+        counters = ("synced", "skipped_unchanged", "failed", "dead_lettered")
+        rows.append(("stats", ", ".join(f"{k}={stats.get(k)}" for k in counters)))
+        if stats.get("sync_seconds_avg") is not None:
+            rows.append(("sync time", f"{stats['sync_seconds_avg']:.3f} s on average"))
+    for key, value in rows:
+        print(f"   {key:<16} {value}")
 
 
 def _print_log_tail(data_dir: Path, stream: Any, n: int = 10) -> None:
