@@ -565,6 +565,6 @@ def print_counts(title: str, counts: Counter[str], per: int | None = None) -> No
     print(f"  {title}: {total} in total" + (f", {total / per:.3f} per scene" if per else ""))
     for kind, value in counts.items():
         if per and not kind.startswith("  "):
-            print(f"    {kind:<28} {value:>8}  ({value / per:.3f} per scene)")
+            print(f"    {kind:<34} {value:>8}  ({value / per:.3f} per scene)")
         else:
-            print(f"    {kind:<28} {value:>8}")
+            print(f"    {kind:<34} {value:>8}")

@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -76,6 +77,11 @@ def main() -> int:
     except DemoFailed as exc:
         print(f"\nDEMO FAILED: {exc}", file=sys.stderr)
         _print_log_tail(data_dir, sys.stderr)
+        return 1
+    except subprocess.TimeoutExpired as exc:
+        print(
+            f"\nDEMO FAILED: a plugin process ran longer than {exc.timeout:.0f} s", file=sys.stderr
+        )
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
@@ -134,7 +140,7 @@ class Demo:
         print(
             f"   took    {elapsed_ms:.0f} ms, Python start-up included; Stash waits only this long"
         )
-        if run.returncode != 0 or run.result.get("output") != "queued":
+        if run.returncode != 0 or _result(run).get("output") != "queued":
             raise DemoFailed(
                 f"the hook did not queue the scene (exit {run.returncode}): "
                 f"stdout={run.stdout.strip()!r} stderr={run.stderr.strip()!r}"
@@ -155,9 +161,12 @@ class Demo:
 
         _heading("6. Task 'Queue status'")
         status = self.task("queue_status")
-        _print_status(status.output)
-        if status.returncode != 0:
-            raise DemoFailed(f"queue_status failed: {status.error}")
+        result = _result(status)
+        if status.returncode != 0 or not isinstance(result.get("output"), dict):
+            raise DemoFailed(
+                f"the queue_status task failed (exit {status.returncode}): {status.stdout.strip()!r}"
+            )
+        _print_status(result["output"])
 
     def build_library(self) -> tuple[list[str], list[str]]:
         section = self.plex.add_section("Movies")
@@ -194,9 +203,8 @@ class Demo:
 
     def status_summary(self) -> str:
         run = self.task("queue_status")
-        try:
-            out = run.output
-        except (ValueError, KeyError):
+        out = _result(run).get("output")
+        if not isinstance(out, dict):
             return f"Queue status failed: {run.stdout.strip() or run.stderr.strip()}"
         counts = ", ".join(
             f"{k}={out.get(k)}" for k in ("pending", "waiting_retry", "dead_letters", "circuit")
@@ -221,6 +229,15 @@ def _plugin_env(data_dir: Path) -> dict[str, str]:
     env["STASH_PLUGIN_DATA"] = str(data_dir)
     env["PYTHONPATH"] = str(ROOT.parent)
     return env
+
+
+def _result(run: PluginRun) -> dict[str, Any]:
+    """The plugin's one JSON object, or {} when stdout is not one (the message shows stdout)."""
+    try:
+        value = json.loads(run.stdout)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _poll(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
