@@ -23,6 +23,8 @@ def _dead_letters(env: PluginEnv) -> list[tuple]:
         return conn.execute(
             "SELECT scene_id, error_kind, message, attempts FROM dead_letters"
         ).fetchall()
+    except sqlite3.OperationalError:
+        return []  # the worker is creating the database right now
     finally:
         conn.close()
 
