@@ -17,6 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hooks.protocol import EXIT_ERROR, EXIT_OK, ProtocolError, log, parse_input, write_result
 
 
+OWN_PACKAGES = ("hooks", "sync_queue", "worker", "plex", "validation", "tasks")
+
+
 def main() -> int:
     """Run one hook, task or worker; return the process exit code."""
     os.umask(0o077)
@@ -61,6 +64,11 @@ def _fail_unexpected(exc: Exception) -> int:
 
     if isinstance(exc, TaskError):
         return _fail(str(exc), exc.output)
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in OWN_PACKAGES:
+        return _fail(
+            f"PlexSync's own module {exc.name!r} is missing: the plugin folder is incomplete; "
+            "reinstall the plugin from its source or copy all of its files again"
+        )
     if isinstance(exc, ModuleNotFoundError):
         return _fail(
             f"the Python package {exc.name!r} is missing: install requirements.txt into the Python "
