@@ -49,8 +49,9 @@ LOGGER_NAMES = frozenset({"log", "logger", "logging"})
 LOG_LEVELS = frozenset({"warning", "error", "exception", "critical"})
 PROTOCOL_LEVELS = frozenset({"warning", "error"})
 # Calls that hand a user-visible message to a printer other than a raise or a logger:
-# function name -> position of the message argument.
-MESSAGE_SINKS = {"_fail": 0}
+# function name -> position of the message argument. `_last_words(data_dir, message)`
+# is the worker's last line in its log file when it cannot even load its logging.
+MESSAGE_SINKS = {"_fail": 0, "_last_words": 1}
 # `Outcome(SKIPPED, message)`: a skipped scene, logged as a warning by the drain loop.
 OUTCOME_CLASS, OUTCOME_WARNING_STATUS = "Outcome", "SKIPPED"
 # Functions whose returned strings are advice appended to a warning ("To fix: ...").
@@ -242,6 +243,13 @@ def _call_name(call: ast.Call) -> str | None:
     return None
 
 
+def _is_logger(node: ast.AST) -> bool:
+    """`log`, `logger`, `logging`, or `logging.getLogger(...)` called in place."""
+    if isinstance(node, ast.Name):
+        return node.id in LOGGER_NAMES
+    return isinstance(node, ast.Call) and _call_name(node) == "getLogger"
+
+
 def _arg(call: ast.Call, position: int) -> ast.AST | None:
     return call.args[position] if len(call.args) > position else None
 
@@ -276,12 +284,7 @@ def _call_message(call: ast.Call, exceptions: set[str]) -> tuple[ast.AST | None,
     first = _arg(call, 0)
     if name in exceptions:
         return first, False
-    if (
-        isinstance(func, ast.Attribute)
-        and name in LOG_LEVELS
-        and isinstance(func.value, ast.Name)
-        and func.value.id in LOGGER_NAMES
-    ):
+    if isinstance(func, ast.Attribute) and name in LOG_LEVELS and _is_logger(func.value):
         return first, True
     if name == "log" and isinstance(first, ast.Constant) and first.value in PROTOCOL_LEVELS:
         return _arg(call, 1), False
@@ -337,6 +340,8 @@ def test_message_collection_finds_the_known_kinds() -> None:
         "Fix pathMap or turn on allowAmbiguousMatch",  # Outcome(SKIPPED, ...)
         "correct the scene in Stash; the next edit queues it again",  # _advice
         "in Stash > Settings > Plugins > PlexSync > plexToken",  # AuthError, not raised
+        "; a new one was started (run 'Sync all scenes' to rebuild",  # getLogger(...).error
+        "into the Python that Stash runs; the jobs stay queued",  # _last_words(dir, ...)
     )
     missing = [e for e in expected if not any(e in f for f in fragments)]
     assert not missing, f"the message collector no longer finds {missing}"
