@@ -24,7 +24,7 @@ test: lint docs
 	$(PY) -m pytest
 
 docs: $(STAMP)
-	$(PY) -m mkdocs build --strict --quiet --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet --site-dir build/site
 
 demo: $(STAMP)
 	$(PY) -m tests.fakes.demo

@@ -14,10 +14,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hooks.protocol import EXIT_ERROR, EXIT_OK, ProtocolError, log, parse_input, write_result
+try:
+    from hooks.protocol import (
+        EXIT_ERROR,
+        EXIT_OK,
+        ProtocolError,
+        log,
+        missing_module_message,
+        parse_input,
+        write_result,
+    )
+except ImportError as exc:  # the plugin folder itself is incomplete: answer Stash anyway
+    message = f"PlexSync's own module {exc.name!r} is missing: reinstall the plugin"
+    import json
 
-
-OWN_PACKAGES = ("hooks", "sync_queue", "worker", "plex", "validation", "tasks")
+    sys.stdout.write(json.dumps({"output": None, "error": message}))
+    sys.exit(1)
 
 
 def main() -> int:
@@ -60,20 +72,12 @@ def _fail(message: str, output: object = None) -> int:
 
 
 def _fail_unexpected(exc: Exception) -> int:
+    if isinstance(exc, ModuleNotFoundError):
+        return _fail(missing_module_message(exc.name))
     from tasks.errors import TaskError
 
     if isinstance(exc, TaskError):
         return _fail(str(exc), exc.output)
-    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in OWN_PACKAGES:
-        return _fail(
-            f"PlexSync's own module {exc.name!r} is missing: the plugin folder is incomplete; "
-            "reinstall the plugin from its source or copy all of its files again"
-        )
-    if isinstance(exc, ModuleNotFoundError):
-        return _fail(
-            f"the Python package {exc.name!r} is missing: install requirements.txt into the Python "
-            "that Stash runs (see the Install page)"
-        )
     import traceback
 
     log("debug", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))

@@ -10,7 +10,8 @@ bulk edit:
 * `busy`: a real worker started by the first hook drains the 10,000 jobs against
   the fakes while the hooks run (the fakes run in this process, on the same cores).
 
-Hooks and `python -c pass` runs alternate, so both see the same machine state.
+Hooks, `python -c pass` and `python -c "import json, sqlite3, fcntl"` (the floor of
+any hook that parses JSON and writes SQLite) alternate, so all see the same machine.
 Target (DESIGN §1): hook p50 at most 3x `python -c pass` p50.
 
     .venv/bin/python benchmarks/hook_latency.py --scenes 200
@@ -55,36 +56,48 @@ def queue_jobs(bench: Bench, count: int) -> None:
         conn.close()
 
 
-def measure(bench: Bench, hooks: int, first_scene: int) -> tuple[list[float], list[float]]:
-    """Alternate hook / `python -c pass`; returns (hook walls, pass walls)."""
-    hook_walls: list[float] = []
-    pass_walls: list[float] = []
+FLOOR_CODE = "import json, sqlite3, fcntl"
+
+
+def measure(bench: Bench, hooks: int, first_scene: int) -> dict[str, list[float]]:
+    """Alternate `python -c pass`, the stdlib floor and the hook; wall times of each."""
+    walls: dict[str, list[float]] = {"hook": [], "pass": [], "floor": []}
+    floor_argv = [sys.executable, "-c", FLOOR_CODE]
     for k in range(WARMUP + hooks):
         baseline = bench.python_pass()
+        floor = run_quick(floor_argv, b"", bench.env, bench.cwd).wall
         run = bench.hook(first_scene + k)
         if run.returncode != 0 or run.output != "queued":
             raise RuntimeError(f"hook failed ({run.returncode}): {run.stdout} {run.stderr[-500:]}")
         if k >= WARMUP:
-            hook_walls.append(run.wall)
-            pass_walls.append(baseline)
-    return hook_walls, pass_walls
+            walls["hook"].append(run.wall)
+            walls["pass"].append(baseline)
+            walls["floor"].append(floor)
+    return walls
 
 
-def report(label: str, hook_walls: list[float], pass_walls: list[float]) -> bool:
-    hook_p50, hook_p95 = percentile(hook_walls, 50), percentile(hook_walls, 95)
-    pass_p50, pass_p95 = percentile(pass_walls, 50), percentile(pass_walls, 95)
+def _line(name: str, values: list[float]) -> None:
+    print(
+        f"  {name:<38} p50 {ms(percentile(values, 50))}  p95 {ms(percentile(values, 95))}  "
+        f"min {ms(min(values))}  max {ms(max(values))}"
+    )
+
+
+def report(label: str, walls: dict[str, list[float]]) -> bool:
+    hook_p50 = percentile(walls["hook"], 50)
+    pass_p50 = percentile(walls["pass"], 50)
+    floor_p50 = percentile(walls["floor"], 50)
     ratio = hook_p50 / pass_p50
-    print(f"[{label}] {len(hook_walls)} hooks")
+    print(f"[{label}] {len(walls['hook'])} hooks")
+    _line("hook wall", walls["hook"])
+    _line("python -c pass", walls["pass"])
+    _line(f"python -c '{FLOOR_CODE}'", walls["floor"])
+    print(f"  ratio p50 hook / pass:                 {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x)")
     print(
-        f"  hook wall:          p50 {ms(hook_p50)}  p95 {ms(hook_p95)}  "
-        f"min {ms(min(hook_walls))}  max {ms(max(hook_walls))}"
+        f"  ratio p50 stdlib floor / pass:         {floor_p50 / pass_p50:.2f}x "
+        "(what json + sqlite3 alone cost)"
     )
-    print(
-        f"  python -c pass:     p50 {ms(pass_p50)}  p95 {ms(pass_p95)}  "
-        f"min {ms(min(pass_walls))}  max {ms(max(pass_walls))}"
-    )
-    print(f"  ratio p50:          {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x)")
-    print(f"  hook minus python:  p50 {ms(hook_p50 - pass_p50)}")
+    print(f"  hook minus python -c pass, p50:        {ms(hook_p50 - pass_p50)}")
     return check(
         f"{label}: hook p50 <= {TARGET_RATIO:.0f}x python -c pass p50",
         ratio <= TARGET_RATIO,
@@ -122,14 +135,14 @@ def run_lock_mode(args: argparse.Namespace) -> bool:
         if not holder.acquire():
             raise RuntimeError("could not take the worker lock")
         try:
-            hook_walls, pass_walls = measure(bench, args.scenes, args.queued + 1)
+            walls = measure(bench, args.scenes, args.queued + 1)
             import_profile(bench)
         finally:
             holder.release()
         counts = bench.queue_counts()
         expected = args.queued + args.scenes + WARMUP + 1
         print(f"  queue rows after: {sum(counts.values())} (expected {expected}), no worker ran")
-        ok = report("lock held, 10,000 jobs queued", hook_walls, pass_walls)
+        ok = report("lock held, 10,000 jobs queued", walls)
         ok &= check(
             "lock held: every hook queued its job",
             sum(counts.values()) == expected,
@@ -149,7 +162,7 @@ def run_busy_mode(args: argparse.Namespace) -> bool:
         if not bench.worker_pid() and not _wait_worker(bench):
             raise RuntimeError("the worker did not start")
         before = bench.queue_counts()
-        hook_walls, pass_walls = measure(bench, args.scenes, args.queued + 2)
+        walls = measure(bench, args.scenes, args.queued + 2)
         after = bench.queue_counts()
         elapsed = time.monotonic() - started
         still_running = bench.worker_running()
@@ -159,7 +172,7 @@ def run_busy_mode(args: argparse.Namespace) -> bool:
             f"  the worker settled {done} job(s) while the hooks ran ({elapsed:.1f} s), "
             f"still running at the end: {still_running}"
         )
-        ok = report("real worker draining 10,000 jobs", hook_walls, pass_walls)
+        ok = report("real worker draining 10,000 jobs", walls)
         ok &= check("busy: the worker was running throughout", still_running, str(still_running))
         return ok
 

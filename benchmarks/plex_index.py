@@ -120,7 +120,8 @@ def one_size(args: argparse.Namespace, n: int) -> bool:
             f"child process wall {wall:.2f} s"
         )
         print(
-            f"  child peak RSS {mib(peak)} ({(peak or 0) * 1024 / 1e6:.1f} MB); "
+            f"  child peak RSS {mib(peak)} ({peak * 1024 / 1e6:.1f} MB; the child's own VmHWM "
+            f"at its end {mib(built['hwm_kib'])}, polled {mib(polled)}); "
             f"RSS after imports, before indexing {mib(built['rss_before_kib'])}"
         )
         print(f"  files indexed {built['files']}; state.db on disk {db_bytes / 1e6:.1f} MB")

@@ -7,7 +7,8 @@ tags, performers; now and then a performer rename, which fires no hook). Stash r
 hooks one at a time; `--threads 2` runs two at once to get through more of them.
 
 Meanwhile a chaos thread makes things fail: Plex stopped for a while, bursts of
-5xx, 429 with Retry-After, failed writes, slow answers, a hang past readTimeout,
+5xx, 429 with Retry-After, failed writes, an edit Plex rejects (400, dead-lettered
+at once), slow answers, a hang past readTimeout,
 Stash answering 401 or 502 or expiring its sessions, a `process_queue` task
 cancelled (SIGKILL) by Stash; another thread SIGKILLs the background worker at
 random moments (a new one starts with the next hook). Some Plex items are hidden
@@ -113,6 +114,7 @@ FAULT_KINDS = {
     "plex_5xx": 20,
     "plex_429": 12,
     "plex_put_5xx": 8,
+    "plex_put_400": 2,  # Plex rejects one edit: a permanent error, dead-lettered at once
     "plex_slow": 10,
     "plex_hang": 3,
     "stash_401": 4,
@@ -130,6 +132,7 @@ class SoakConfig:
     hooks: int = 3000
     scenes: int = 300
     seconds: float = 1200.0  # the hook phase stops here even if hooks remain
+    min_seconds: float = 0.0  # hooks are spread over at least this long (0: as fast as they go)
     seed: int = 1
     threads: int = 2
     time_scale: float = 0.01
@@ -153,6 +156,7 @@ class SoakConfig:
             hooks=150,
             scenes=30,
             seconds=60.0,
+            min_seconds=10.0,
             seed=seed,
             hidden_fraction=0.1,
             reveal_within=4.0,
@@ -406,7 +410,7 @@ class SceneBook:
     hooks: int = 0  # hooks run for it
     queued: int = 0  # hooks that answered "queued"
     changes: int = 0  # Stash changes that needed sending: queued hooks + renames
-    last_queued_at: float = 0.0  # wall clock when its last job was queued
+    last_queued_at: float = 0.0  # wall clock just before its last queued hook started
 
 
 class World:
@@ -490,14 +494,14 @@ class World:
                 if new in self.rig.stash.scene(book.scene_id)["performers"]:
                     book.changes += 1
 
-    def record_hook(self, scene_id: str, queued: bool) -> None:
+    def record_hook(self, scene_id: str, queued: bool, started_at: float) -> None:
         with self.lock:
             book = self.books[scene_id]
             book.hooks += 1
             if queued:
                 book.queued += 1
                 book.changes += 1
-                book.last_queued_at = time.time()
+                book.last_queued_at = max(book.last_queued_at, started_at)
 
 
 def random_title(rng: random.Random) -> str:
@@ -534,10 +538,19 @@ class HookDriver:
         self.stats = HookStats()
         self.lock = threading.Lock()
         self.remaining = config.hooks
-        self.deadline = time.monotonic() + config.seconds
+        self.started = time.monotonic()
+        self.deadline = self.started + config.seconds
         self.stop = threading.Event()
 
     def run(self) -> HookStats:
+        """The first hook alone, then the threads.
+
+        Stash never runs two hooks at once; two processes creating the queue
+        database together are a separate race (see the soak section of
+        docs/reliability.md), not what this soak is about.
+        """
+        if self._take():
+            self._one(random.Random(self.config.seed * 1000 - 1), "title")
         threads = [
             threading.Thread(target=self._loop, args=(n,), name=f"soak-hooks-{n}", daemon=True)
             for n in range(self.config.threads)
@@ -549,11 +562,15 @@ class HookDriver:
         return self.stats
 
     def _take(self) -> bool:
+        """Claim the next hook, waiting for its turn when the hooks are spread out."""
         with self.lock:
             if self.remaining <= 0 or self.stop.is_set() or time.monotonic() > self.deadline:
                 return False
+            number = self.config.hooks - self.remaining
             self.remaining -= 1
-            return True
+        due = self.started + number * self.config.min_seconds / max(1, self.config.hooks)
+        self.stop.wait(max(0.0, due - time.monotonic()))
+        return True
 
     def _loop(self, n: int) -> None:
         rng = random.Random(self.config.seed * 1000 + n)
@@ -561,25 +578,29 @@ class HookDriver:
         while self._take():
             if rng.random() < 1 / RENAME_EVERY:
                 self.world.rename_performer(rng)
-            scene_id = self.world.pick(rng)
-            kind = rng.choices(kinds, weights)[0]
-            hook_type, fields = self.world.edit(scene_id, kind, rng)
-            try:
-                run = self.rig.hook(scene_id, hook_type, fields)
-            except subprocess.TimeoutExpired:
-                self._failed(f"hook for scene {scene_id} ({kind}) ran over 60 s")
-                continue
-            self._record(scene_id, kind, run)
+            self._one(rng, rng.choices(kinds, weights)[0])
             if rng.random() < self.config.pause_chance:
                 with self.lock:
                     self.stats.pauses += 1
                 self.stop.wait(rng.uniform(0.2, 1.0))  # a quiet moment: the worker goes idle
 
-    def _record(self, scene_id: str, kind: str, run: HookRun) -> None:
+    def _one(self, rng: random.Random, kind: str) -> None:
+        """Edit a scene as a user would, then run the hook Stash would run for it."""
+        scene_id = self.world.pick(rng)
+        hook_type, fields = self.world.edit(scene_id, kind, rng)
+        started_at = time.time()
+        try:
+            run = self.rig.hook(scene_id, hook_type, fields)
+        except subprocess.TimeoutExpired:
+            self._failed(f"hook for scene {scene_id} ({kind}) ran over 60 s")
+            return
+        self._record(scene_id, kind, run, started_at)
+
+    def _record(self, scene_id: str, kind: str, run: HookRun, started_at: float) -> None:
         problem = hook_problem(run, kind)
         output = None if problem else json.loads(run.stdout)["output"]
         queued = output == "queued"
-        self.world.record_hook(scene_id, queued)
+        self.world.record_hook(scene_id, queued, started_at)
         with self.lock:
             self.stats.run += 1
             self.stats.walls.append(run.wall)
@@ -587,7 +608,10 @@ class HookDriver:
             self.stats.queued += queued
             self.stats.skipped += bool(output) and not queued
             if problem:
-                self.stats.failed.append(f"scene {scene_id} ({kind}): {problem}")
+                self.stats.failed.append(
+                    f"scene {scene_id} ({kind}, {run.wall:.2f} s, at "
+                    f"{time.strftime('%H:%M:%S', time.gmtime())}): {problem}"
+                )
 
     def _failed(self, message: str) -> None:
         with self.lock:
@@ -639,7 +663,10 @@ class Chaos:
         ]
 
     def start(self) -> None:
+        """Plex refuses the very first edit (after that scene's poster went up), then chaos."""
         self.started = time.monotonic()
+        self.faults["plex_put_5xx"] += 1
+        self.rig.plex.fail_next(1, 503, method="PUT")
         for thread in self.threads:
             thread.start()
 
@@ -713,6 +740,8 @@ class Chaos:
             plex.fail_next(rng.randint(1, 3), 429, retry_after=str(rng.randint(1, 30)))
         elif kind == "plex_put_5xx":
             plex.fail_next(1, rng.choice([500, 503]), method="PUT")
+        elif kind == "plex_put_400":
+            plex.fail_next(1, 400, method="PUT")
         elif kind == "plex_slow":
             plex.set_latency(rng.uniform(0.05, 0.3))
             self.stop.wait(rng.uniform(0.5, 2.5) * self.config.fault_length)
@@ -768,20 +797,25 @@ class Chaos:
 
 @dataclass
 class Backlog:
-    """The largest number of open jobs seen, sampled while the soak runs."""
+    """The most open queue rows seen (sampled), and when the queue was empty again."""
 
     peak: int = 0
     peak_at: float = 0.0
+    empty_at: float | None = None
     samples: int = 0
+
+    def sample(self, jobs: int, at: float) -> None:
+        self.samples += 1
+        if jobs > self.peak:
+            self.peak, self.peak_at, self.empty_at = jobs, at, None
+        elif jobs == 0 and self.empty_at is None:
+            self.empty_at = at
 
 
 def sample_backlog(rig: Rig, backlog: Backlog, stop: threading.Event, started: float) -> None:
     while not stop.wait(0.25):
         with contextlib.suppress(sqlite3.Error):
-            jobs = rig.open_jobs()
-            backlog.samples += 1
-            if jobs > backlog.peak:
-                backlog.peak, backlog.peak_at = jobs, time.monotonic() - started
+            backlog.sample(rig.open_jobs(), time.monotonic() - started)
 
 
 @dataclass
@@ -1044,6 +1078,8 @@ def run_soak(config: SoakConfig, rig: Rig, say: Callable[[str], None] = print) -
         say(f"soak: hooks done in {hooks_done:.0f} s; draining ...")
         drained = drain(rig, config.drain_timeout)
         stop_sampling.set()
+        sampler.join()
+        backlog.sample(rig.open_jobs(), time.monotonic() - started)
         report.violations += drained.problems
         _phase_one(report, world, chaos, hooks, backlog, hooks_done, drained)
         if config.wrap_up:
@@ -1101,7 +1137,13 @@ def _phase_one(
         f"{len(chaos.kills)} at " + ", ".join(f"{t:.0f}" for t in chaos.kills) + " s",
     )
     report.add("tasks cancelled (SIGKILL)", chaos.cancelled_tasks)
-    report.add("largest backlog", f"{backlog.peak} open jobs at {backlog.peak_at:.0f} s")
+    empty = (
+        "never" if backlog.empty_at is None else f"{backlog.empty_at - backlog.peak_at:.0f} s later"
+    )
+    report.add(
+        "largest backlog",
+        f"{backlog.peak} open queue rows at {backlog.peak_at:.0f} s, queue empty {empty}",
+    )
     report.add(
         "final drain",
         f"{drained.seconds:.1f} s, {drained.task_runs} process_queue run(s)"
@@ -1110,6 +1152,11 @@ def _phase_one(
     report.add("queue at the end", dict(rig.queue_statuses()) or "empty")
     report.add("phase 1 scenes", dict(sorted(verdict.outcomes.items())))
     report.add("dead letters", dict(Counter(d.kind for d in dead.values())) or 0)
+    in_step = sorted(set(dead) - verdict.stale, key=int)
+    report.add(
+        "dead letters of scenes in step",
+        f"{len(in_step)} (a later sync succeeded; the dead letter stayed)" if in_step else 0,
+    )
     report.add(
         "Plex writes",
         f"{writes.edits} edits applied ({writes.put_requests} PUTs sent), "

@@ -70,6 +70,33 @@ def measured_task(bench: Bench, mode: str) -> tuple[ProcResult, list[Any], list[
     return run, bench.plex.requests, list(bench.stash.requests)
 
 
+QUEUE_SHARE = 0.3  # tasks/sync_tasks.py: progress 0..0.3 reads and queues, 0.3..1 drains
+
+
+def drain_profile(run: ProcResult, changed: int) -> str:
+    """Scenes/s early, midway and late in the drain, from the task's progress lines."""
+    events = run.progress
+    if not events or not changed:
+        return "no progress lines"
+
+    def reached(share: float) -> float | None:
+        target = QUEUE_SHARE + (1 - QUEUE_SHARE) * share - 1e-9
+        return next((t for t, value in events if value >= target), None)
+
+    queued_at = max((t for t, value in events if value <= QUEUE_SHARE), default=0.0)
+    parts = [f"read and queue {queued_at:.1f} s"]
+    for label, low, high in (
+        ("first 10 %", 0.0, 0.1),
+        ("45-55 %", 0.45, 0.55),
+        ("last 10 %", 0.9, 1.0),
+    ):
+        start = queued_at if low == 0 else reached(low)
+        end = reached(high)
+        if start is not None and end is not None and end > start:
+            parts.append(f"{label} {(high - low) * changed / (end - start):.1f} scenes/s")
+    return "drain rate: " + ", ".join(parts)
+
+
 def describe(
     label: str, run: ProcResult, plex: list[Any], stash: list[Any], scenes: int, changed: int
 ) -> None:
@@ -81,6 +108,8 @@ def describe(
         + (f", {changed / run.wall:.1f} changed scenes synced/s" if changed else "")
         + f", peak RSS of the task process {mib(run.peak_rss_kib)}"
     )
+    if changed:
+        print(f"  {drain_profile(run, changed)}")
     print_counts("Plex requests", plex_breakdown(plex), per=changed or None)
     print_counts("Stash requests", stash_breakdown(stash), per=changed or None)
 

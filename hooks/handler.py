@@ -30,7 +30,14 @@ def handle_hook(plugin_input: dict[str, Any]) -> str:
     if not decision.queue:
         return f"skipped: {decision.reason}"
     connection = plugin_input.get("server_connection")
-    data_dir = ensure_data_dir(resolve_data_dir(connection))
+    data_dir = resolve_data_dir(connection)
+    try:
+        ensure_data_dir(data_dir)
+    except OSError as exc:
+        raise HookFailure(
+            f"cannot queue scene {decision.scene_id}: cannot create the data folder {data_dir} "
+            f"({exc.strerror or exc}); check STASH_PLUGIN_DATA and the folder's permissions"
+        ) from None
     job = Job(scene_id=decision.scene_id, event=decision.event, enqueued_at=time.time())
     _write(data_dir / QUEUE_DB, job)
     ensure_worker(data_dir, connection)

@@ -37,6 +37,22 @@ class ProtocolError(Exception):
     """The input from Stash cannot be understood; the message says what and how to fix it."""
 
 
+OWN_PACKAGES = ("hooks", "sync_queue", "worker", "plex", "validation", "tasks")
+
+
+def missing_module_message(name: str | None) -> str:
+    """What to do about an ImportError: reinstall the plugin, or install its packages."""
+    if (name or "").split(".")[0] in OWN_PACKAGES:
+        return (
+            f"PlexSync's own module {name!r} is missing: the plugin folder is incomplete; "
+            "reinstall the plugin from its source or copy all of its files again"
+        )
+    return (
+        f"the Python package {name!r} is missing: install requirements.txt into the Python "
+        "that Stash runs (see the Install page)"
+    )
+
+
 def parse_input(raw: bytes | str) -> dict[str, Any]:
     """Decode Stash's stdin into the plugin input object, rejecting anything else clearly."""
     if isinstance(raw, bytes):

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from tenacity import retry, retry_if_exception_type, stop_after_attempt
+from tenacity import retry, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt
 
 from plex.errors import PlexHTTPError, translate
 from validation.config import Settings
@@ -48,7 +48,8 @@ class PlexSession(requests.Session):
         return response
 
     @retry(
-        retry=retry_if_exception_type(requests.ConnectionError),
+        retry=retry_if_exception_type(requests.ConnectionError)
+        & retry_if_not_exception_type(requests.exceptions.SSLError),
         stop=stop_after_attempt(BLIP_ATTEMPTS),
         wait=lambda _state: scaled(BLIP_WAIT_S),
         reraise=True,

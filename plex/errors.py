@@ -69,6 +69,12 @@ class NotFoundError(PlexError):
     kind = "not_found"
 
 
+class TlsError(PlexError):
+    """Plex's certificate is not trusted: every request would fail alike, so the worker stops."""
+
+    kind = "tls"
+
+
 class PermanentError(PlexError):
     """Retrying cannot help (400, invalid metadata); goes to the dead-letter queue at once."""
 
@@ -105,7 +111,7 @@ def translate(exc: BaseException, what: str) -> PlexError:
     if isinstance(exc, PlexHTTPError):
         return _from_status(exc.status, what, exc.retry_after)
     if isinstance(exc, requests.exceptions.SSLError):
-        return PermanentError(
+        return TlsError(
             f"Plex's TLS certificate is not trusted while reading {what}: use the certificate's "
             "host name in plexUrl, or turn on insecureSkipTlsVerify in Stash > Settings > Plugins > PlexSync"
         )

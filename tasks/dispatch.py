@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from plex.errors import PlexError
 from plex.index import LibraryNotFound
+from sync_queue.data_dir import resolve_data_dir
+from sync_queue.sqlite_db import DatabaseFullError
 from tasks.dead_letter_tasks import clear_dead_letters, purge_dead_letters, retry_dead_letters
 from tasks.errors import TaskError, UnknownModeError
 from tasks.plex_checks import health_check, match_report
@@ -46,3 +49,9 @@ def run_task(plugin_input: dict[str, Any]) -> dict[str, Any]:
         return handler(TaskRun.from_input(plugin_input))
     except (StashError, PlexError, SettingsError, LibraryNotFound) as exc:
         raise TaskError(f"{mode}: {exc}") from None
+    except (sqlite3.Error, OSError, DatabaseFullError) as exc:
+        data_dir = resolve_data_dir(plugin_input.get("server_connection"))
+        raise TaskError(
+            f"{mode}: cannot use the data folder {data_dir} ({type(exc).__name__}: {exc}); "
+            "check its free space and permissions"
+        ) from None

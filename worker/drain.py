@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hooks.protocol import missing_module_message
 from plex.client import PlexClient
-from plex.errors import PlexError, ServerDownError, translate
+from plex.errors import PlexError, ServerDownError, TlsError, translate
 from plex.index import LibraryNotFound, PlexIndex
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import ClaimedScene, JobQueue
@@ -171,7 +172,11 @@ class Drainer:
             if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
                 self.queue.release(batch[position:])
                 return
-            self._process_one(claimed, scenes.get(claimed.scene_id))
+            try:
+                self._process_one(claimed, scenes.get(claimed.scene_id))
+            except StopDraining:
+                self.queue.release(batch[position + 1 :])
+                raise
 
     def _process_one(self, claimed: ClaimedScene, scene: dict | None) -> None:
         self.status.heartbeat(self.now(), claimed.scene_id, self.result.processed)
@@ -186,9 +191,12 @@ class Drainer:
         except StashAuthError as exc:
             self.queue.release([claimed])
             raise StopDraining(str(exc)) from None
-        except LibraryNotFound as exc:
+        except (LibraryNotFound, TlsError) as exc:
             self.queue.release([claimed])
             raise StopDraining(str(exc)) from None
+        except ModuleNotFoundError as exc:
+            self.queue.release([claimed])
+            raise StopDraining(missing_module_message(exc.name)) from None
         except (PlexError, InvalidMetadata) as exc:
             self._failed(claimed, title, exc)
         except Exception as exc:
@@ -240,9 +248,7 @@ class Drainer:
             return
         self.queue.retry_later(claimed, decision.job)
         if self.foreground and type(error) is ServerDownError:
-            raise StopDraining(
-                f"Plex is unreachable ({error}); the background worker syncs when it is back"
-            )
+            raise StopDraining(f"{error}; the background worker syncs when Plex is back")
         if decision.attempts_allowed:
             log.info(
                 "%s: %s (%s); attempt %d of %d failed, next try in %.1f s",

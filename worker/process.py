@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from hooks.protocol import missing_module_message
 from sync_queue.data_dir import WORKER_LOCK, ensure_data_dir
 from worker.lock import FileLock
 
@@ -37,11 +38,7 @@ def run_worker_process(raw_stdin: bytes) -> int:
         try:
             drained = _run_locked(data_dir, connection)
         except ModuleNotFoundError as exc:
-            _last_words(
-                data_dir,
-                f"the Python package {exc.name!r} is missing: install requirements.txt "
-                "into the Python that Stash runs; the jobs stay queued",
-            )
+            _last_words(data_dir, f"{missing_module_message(exc.name)}; the jobs stay queued")
             return 1
         finally:
             lock.release()
@@ -136,14 +133,23 @@ class _WorkerThread(threading.Thread):
         return status
 
     def run(self) -> None:
+        """Drain; any failure is logged, never lost with the thread (jobs stay queued)."""
         import logging
 
+        log = logging.getLogger("plexsync.worker")
+        try:
+            self._drain(log)
+        except ModuleNotFoundError as exc:
+            log.error("worker stopped: %s; the jobs stay queued", missing_module_message(exc.name))
+        except Exception:
+            log.exception("worker stopped by an unexpected error; jobs stay queued")
+
+    def _drain(self, log: Any) -> None:
         from sync_queue.dlq import DeadLetterQueue
         from sync_queue.job_queue import JobQueue
         from worker.drain import Drainer
         from worker.timescale import scaled
 
-        log = logging.getLogger("plexsync.worker")
         queue = JobQueue(self.ctx.data_dir)
         orphans = queue.resume_orphans()
         queue.close()
@@ -156,9 +162,6 @@ class _WorkerThread(threading.Thread):
         try:
             drainer.log_dlq_summary()
             result = drainer.run(linger=scaled(LINGER_S))
-        except Exception:
-            log.exception("worker stopped by an unexpected error; jobs stay queued")
-            return
         finally:
             drainer.close()
         self.summary = (

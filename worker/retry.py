@@ -15,6 +15,9 @@ from worker.backoff import NOT_FOUND_POLICY, exhausted, next_delay, transient_po
 from worker.timescale import scaled
 
 PARK_DELAY_S = 1.0
+# Errors of changing kinds (404, then 503, then 404...) each have their own budget;
+# this bounds the total, so no job retries for ever.
+MAX_FAILING_S = 8 * 3600.0
 RETRY = "retry"
 DEAD_LETTER = "dead_letter"
 
@@ -56,7 +59,8 @@ def decide_retry(
         return RetryDecision(RETRY, parked, kind, park)
     policy = NOT_FOUND_POLICY if isinstance(error, NotFoundError) else transient_policy(max_retries)
     attempt = job.attempt if _family(job.error_kind) == _family(kind) else 0
-    if exhausted(policy, attempt + 1):
+    failing_for = now - (job.first_failure_at or now)
+    if exhausted(policy, attempt + 1) or failing_for > scaled(MAX_FAILING_S):
         return RetryDecision(
             DEAD_LETTER,
             Job(**{**job.__dict__, "attempt": attempt}),

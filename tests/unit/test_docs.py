@@ -341,7 +341,7 @@ def test_message_collection_finds_the_known_kinds() -> None:
         "correct the scene in Stash; the next edit queues it again",  # _advice
         "in Stash > Settings > Plugins > PlexSync > plexToken",  # AuthError, not raised
         "; a new one was started (run 'Sync all scenes' to rebuild",  # getLogger(...).error
-        "into the Python that Stash runs; the jobs stay queued",  # _last_words(dir, ...)
+        "; the jobs stay queued",  # _last_words(dir, ...)
     )
     missing = [e for e in expected if not any(e in f for f in fragments)]
     assert not missing, f"the message collector no longer finds {missing}"
