@@ -109,6 +109,10 @@ class DeadLetterQueue:
     def take_all(self) -> list[DeadLetter]:
         return [_row(r) for r in self.conn.execute("SELECT * FROM dead_letters ORDER BY scene_id")]
 
+    def contains(self, scene_id: str) -> bool:
+        query = "SELECT 1 FROM dead_letters WHERE scene_id = ?"
+        return self.conn.execute(query, (scene_id,)).fetchone() is not None
+
     def remove(self, scene_ids: list[str]) -> int:
         with transaction(self.conn):
             cur = self.conn.executemany(

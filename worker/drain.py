@@ -211,6 +211,9 @@ class Drainer:
     def _succeeded(self, claimed: ClaimedScene, outcome, started: float) -> None:
         self.queue.ack(claimed)
         self.breaker.record_success(self.now())
+        # A scene that syncs after an earlier failure no longer needs review.
+        if self.dlq.contains(claimed.scene_id) and self.dlq.remove([claimed.scene_id]):
+            log.info("scene %s synced; its dead letter was removed", claimed.scene_id)
         if outcome.status == SYNCED:
             self.result.synced += 1
             self.stats.record_sync(self.now() - started, self.now())

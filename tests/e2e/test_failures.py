@@ -164,3 +164,20 @@ def test_sync_all_with_plex_down_reports_the_error_and_keeps_jobs(plugin_env: Pl
     plugin_env.plex.set_down(False)
     plugin_env.wait_idle(60)
     assert _dead_letters(plugin_env) == []
+
+
+def test_scene_that_syncs_after_being_dead_lettered_leaves_the_dead_letter_queue(
+    plugin_env: PluginEnv,
+) -> None:
+    scene_id, key = _scene(plugin_env)
+    plugin_env.plex.fail_next(1, 400, method="PUT")
+    plugin_env.hook(scene_id, fields=["title"])
+    wait_until(lambda: _dead_letters(plugin_env), message="the dead letter")
+    plugin_env.wait_idle()
+    plugin_env.stash.update_scene(scene_id, title="Fixed in Stash")
+    plugin_env.hook(scene_id, fields=["title"])
+    wait_until(
+        lambda: plugin_env.plex.item(key).title == "Fixed in Stash", message="the later sync"
+    )
+    plugin_env.wait_idle()
+    assert _dead_letters(plugin_env) == []
