@@ -19,16 +19,20 @@ drained (`process_queue`, then the worker it starts). Phase 1 checks the
 INVARIANT:
 
 * every hooked scene's Plex item shows its latest Stash state (title, summary,
-  genres, actors), or the scene is in the dead-letter queue with a reason; a
-  performer renamed in Stash may still show its old name (a rename fires no hook);
+  genres, actors), or the scene is in the dead-letter queue with a reason written
+  after its last hook; a performer renamed in Stash may still show its old name
+  (a rename fires no hook);
+* no dead letter is older than its scene's last job (a later sync removes it);
 * no job is lost: the queue is empty, no row is left in progress or unreadable;
-* no duplicate side effects beyond one repeat per kill: for every item, the edits
-  Plex applied (PUTs it accepted) <= the Stash changes that needed sending (hooks
-  + renames) + kills; poster uploads <= 1 + kills;
+* no duplicate side effects beyond one repeat per kill: the edits Plex applied
+  (PUTs it accepted) to an item <= the Stash changes that needed sending (queued
+  hooks + renames), with all the extra edits together <= kills; the screenshot
+  never changes, so every poster upload after an item's first must follow a kill,
+  and there are no more of them than kills;
 * every hook exited 0 with `queued` or `skipped: ...`; no unexpected error in the
-  plugin's log; scenes never hooked were never written.
+  plugin's log; scenes never hooked were never written; no plugin process is left.
 
-Phase 2 runs `sync_all` (it must queue exactly the scenes phase 1 found stale) and
+Phase 2 runs `sync_all` (it must queue at least the scenes phase 1 found stale) and
 `retry_dead_letters`: afterwards every scene must show its Stash state exactly and
 the dead-letter queue must be empty.
 
@@ -179,6 +183,12 @@ class DeadLetter:
     message: str
     attempts: int
     last_failure_at: float
+
+
+@dataclass(frozen=True)
+class KillSnapshot:
+    claimed: set[str]  # scenes whose queue rows were in progress when the kill came
+    posters: dict[str, int]  # poster uploads per rating key, once the kill settled
 
 
 @dataclass
@@ -359,6 +369,17 @@ class Rig:
             if "no such table" in str(exc):
                 return []
             raise
+
+    def scenes_in_progress(self) -> set[str]:
+        """Scenes with a queue row claimed by a worker or task (status in progress)."""
+        rows = self._read(
+            "queue.db", "SELECT data FROM ack_queue_default WHERE status = ?", (IN_PROGRESS,)
+        )
+        scenes = set()
+        for (data,) in rows:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                scenes.add(str(json.loads(data)["scene_id"]))
+        return scenes
 
     def queue_statuses(self) -> Counter[int]:
         rows = self._read("queue.db", "SELECT status, COUNT(*) FROM ack_queue_default GROUP BY 1")
@@ -542,15 +563,20 @@ class HookDriver:
         self.deadline = self.started + config.seconds
         self.stop = threading.Event()
 
-    def run(self) -> HookStats:
-        """The first hook alone, then the threads.
+    def first(self) -> str | None:
+        """One hook alone, before the threads: it creates the queue database.
 
-        Stash never runs two hooks at once; two processes creating the queue
-        database together are a separate race (see the soak section of
-        docs/reliability.md), not what this soak is about.
+        Stash never runs two hooks at once. Two processes creating the queue
+        database at the same moment is a race of its own, not this soak's subject.
         """
-        if self._take():
-            self._one(random.Random(self.config.seed * 1000 - 1), "title")
+        if not self._take():
+            return None
+        visible = [b.scene_id for b in self.world.books.values() if not b.hidden]
+        rng = random.Random(self.config.seed * 1000 - 1)
+        return self._one(rng, "title", rng.choice(visible or list(self.world.books)))
+
+    def run(self) -> HookStats:
+        self.started = time.monotonic()
         threads = [
             threading.Thread(target=self._loop, args=(n,), name=f"soak-hooks-{n}", daemon=True)
             for n in range(self.config.threads)
@@ -584,17 +610,18 @@ class HookDriver:
                     self.stats.pauses += 1
                 self.stop.wait(rng.uniform(0.2, 1.0))  # a quiet moment: the worker goes idle
 
-    def _one(self, rng: random.Random, kind: str) -> None:
+    def _one(self, rng: random.Random, kind: str, scene_id: str | None = None) -> str:
         """Edit a scene as a user would, then run the hook Stash would run for it."""
-        scene_id = self.world.pick(rng)
+        scene_id = scene_id or self.world.pick(rng)
         hook_type, fields = self.world.edit(scene_id, kind, rng)
         started_at = time.time()
         try:
             run = self.rig.hook(scene_id, hook_type, fields)
         except subprocess.TimeoutExpired:
             self._failed(f"hook for scene {scene_id} ({kind}) ran over 60 s")
-            return
+            return scene_id
         self._record(scene_id, kind, run, started_at)
+        return scene_id
 
     def _record(self, scene_id: str, kind: str, run: HookRun, started_at: float) -> None:
         problem = hook_problem(run, kind)
@@ -624,6 +651,8 @@ def hook_problem(run: HookRun, kind: str) -> str | None:
     try:
         result = json.loads(run.stdout)
     except ValueError:
+        result = None
+    if not isinstance(result, dict):
         return f"stdout is not one JSON object: {run.stdout[:200]!r}"
     if run.returncode != 0 or result.get("error") is not None:
         return f"exit {run.returncode}, error {result.get('error')!r}"
@@ -650,9 +679,10 @@ class Chaos:
         self.faults: Counter[str] = Counter()
         self.kills: list[float] = []
         self.cancelled_tasks = 0
-        # Poster uploads per item, read just after each kill settled: a repeat upload is
-        # explained by a kill only if the item had its previous upload by then.
-        self.poster_snapshots: list[dict[str, int]] = []
+        # Per kill: the scenes the killed process had claimed, and poster uploads per item
+        # once its last request landed. A repeat upload is explained by a kill only if
+        # the kill interrupted that scene's job after the item's previous upload.
+        self.kill_snapshots: list[KillSnapshot] = []
         self.revealed = 0
         self.lock = threading.Lock()
         self.started = time.monotonic()
@@ -663,10 +693,7 @@ class Chaos:
         ]
 
     def start(self) -> None:
-        """Plex refuses the very first edit (after that scene's poster went up), then chaos."""
         self.started = time.monotonic()
-        self.faults["plex_put_5xx"] += 1
-        self.rig.plex.fail_next(1, 503, method="PUT")
         for thread in self.threads:
             thread.start()
 
@@ -782,14 +809,16 @@ class Chaos:
         proc.wait()
 
     def _after_kill(self) -> None:
-        """Let a request the killed process had sent land (no new worker is up this soon)."""
+        """What the kill interrupted; then let a request it had sent land (no new worker
+        is up this soon: starting one takes a hook and a second of imports)."""
+        claimed = self.rig.scenes_in_progress()
         self.stop.wait(0.5)
-        snapshot = {
+        posters = {
             b.rating_key: self.rig.plex.item(b.rating_key).poster_uploads
             for b in self.world.books.values()
         }
         with self.lock:
-            self.poster_snapshots.append(snapshot)
+            self.kill_snapshots.append(KillSnapshot(claimed, posters))
 
 
 # ----------------------------------------------------------------------------- the end
@@ -956,14 +985,15 @@ class Writes:
 
 
 def check_writes(
-    world: World, kills: int, poster_snapshots: list[dict[str, int]]
+    world: World, kills: int, snapshots: list[KillSnapshot]
 ) -> tuple[Writes, list[str]]:
     """Side effects per item against what needed sending; one repeat per kill at most.
 
     Edits: Plex's applied PUTs <= the scene's Stash changes (queued hooks + renames)
     + kills, and all the edits beyond the changes together <= kills. Posters: the
     screenshot never changes, so every upload after the first is a repeat; a repeat
-    is explained only by a kill that happened after the item's previous upload.
+    is explained only by a kill that interrupted the scene's job after the item's
+    previous upload.
     """
     writes, violations = Writes(), []
     puts: Counter[str] = Counter()
@@ -978,7 +1008,11 @@ def check_writes(
         excess = max(0, item.edit_count - book.changes)
         writes.excess_edits += excess
         writes.repeated_posters += max(0, item.poster_uploads - 1)
-        seen_at_kills = {snap.get(book.rating_key, 0) for snap in poster_snapshots}
+        seen_at_kills = {
+            snap.posters.get(book.rating_key, 0)
+            for snap in snapshots
+            if book.scene_id in snap.claimed
+        }
         unexplained = sum(
             1 for n in range(2, item.poster_uploads + 1) if n - 1 not in seen_at_kills
         )
@@ -1055,6 +1089,26 @@ class SoakReport:
         return "\n".join([*self.lines, *tail])
 
 
+def prologue(rig: Rig, world: World, chaos: Chaos, driver: HookDriver) -> list[str]:
+    """The first hook, alone and before any other fault: Plex refuses its edit once.
+
+    The worker has just uploaded the scene's poster when the edit fails, so its
+    retry shows whether the poster goes up a second time with no kill to explain it.
+    """
+    chaos.faults["plex_put_5xx"] += 1
+    rig.plex.fail_next(1, 503, method="PUT")
+    scene_id = driver.first()
+    if scene_id is None:
+        return []
+    key = world.books[scene_id].rating_key
+    deadline = time.monotonic() + 60
+    while rig.plex.item(key).edit_count == 0 and not world.books[scene_id].hidden:
+        if time.monotonic() > deadline:
+            return [f"the first hook's scene {scene_id} did not reach Plex within 60 s"]
+        time.sleep(0.05)
+    return []
+
+
 def run_soak(config: SoakConfig, rig: Rig, say: Callable[[str], None] = print) -> SoakReport:
     """The whole soak on a prepared rig; the rig's fakes stay up, no plugin process is left."""
     report = SoakReport(config)
@@ -1071,6 +1125,7 @@ def run_soak(config: SoakConfig, rig: Rig, say: Callable[[str], None] = print) -
     say(f"soak: {config.hooks} hooks over {config.scenes} scenes, seed {config.seed} ...")
     try:
         sampler.start()
+        report.violations += prologue(rig, world, chaos, driver)
         chaos.start()
         hooks = driver.run()
         hooks_done = time.monotonic() - started
@@ -1110,7 +1165,7 @@ def _phase_one(
     dead = rig.dead_letters()
     kills = chaos.kill_count
     verdict = check_scenes(world, dead)
-    writes, write_violations = check_writes(world, kills, chaos.poster_snapshots)
+    writes, write_violations = check_writes(world, kills, chaos.kill_snapshots)
     log_levels, log_violations = check_log(rig)
     report.violations += [f"hook {f}" for f in hooks.failed[:20]]
     report.violations += check_queue(rig) + verdict.violations + write_violations + log_violations
@@ -1152,11 +1207,16 @@ def _phase_one(
     report.add("queue at the end", dict(rig.queue_statuses()) or "empty")
     report.add("phase 1 scenes", dict(sorted(verdict.outcomes.items())))
     report.add("dead letters", dict(Counter(d.kind for d in dead.values())) or 0)
-    in_step = sorted(set(dead) - verdict.stale, key=int)
-    report.add(
-        "dead letters of scenes in step",
-        f"{len(in_step)} (a later sync succeeded; the dead letter stayed)" if in_step else 0,
-    )
+    stale_letters = [
+        f"scene {scene_id} ({letter.kind}: {letter.message[:80]})"
+        for scene_id, letter in sorted(dead.items(), key=lambda kv: int(kv[0]))
+        if letter.last_failure_at < world.books[scene_id].last_queued_at
+    ]
+    if stale_letters:
+        report.violations.append(
+            "dead letters older than the scene's last job, which neither removed nor "
+            f"renewed them: {'; '.join(stale_letters[:10])}"
+        )
     report.add(
         "Plex writes",
         f"{writes.edits} edits applied ({writes.put_requests} PUTs sent), "

@@ -98,13 +98,31 @@ def _open(path: Path, schema: str, check_same_thread: bool) -> sqlite3.Connectio
         str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=check_same_thread
     )
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        _set_wal(conn)
         conn.execute("PRAGMA synchronous=FULL")
         conn.executescript(schema)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting as the busy timeout would.
+
+    Turning a NEW database to WAL takes an exclusive lock, and SQLite answers
+    SQLITE_BUSY at once, without calling the busy handler, when another process
+    has the file open at that moment.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextmanager

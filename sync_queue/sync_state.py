@@ -56,6 +56,17 @@ class SyncRecords:
             ),
         )
 
+    def save_poster(self, scene_id: str, rating_key: str, poster_sha: str, now: float) -> None:
+        """Remember an uploaded poster at once, so a failure before the edit is recorded
+        does not upload it again. A new record gets an empty fingerprint: nothing else
+        is known to be in Plex yet, so sync_all still queues the scene."""
+        updated = self.conn.execute(
+            "UPDATE sync_records SET poster_sha = ? WHERE scene_id = ? AND rating_key = ?",
+            (poster_sha, scene_id, rating_key),
+        ).rowcount
+        if not updated:
+            self.save(SyncRecord(scene_id, "", rating_key, now, poster_sha, None))
+
     def forget(self, scene_id: str) -> None:
         self.conn.execute("DELETE FROM sync_records WHERE scene_id = ?", (scene_id,))
 

@@ -128,9 +128,11 @@ class SceneSyncer:
         changed = list(plan.changed)
         if new_poster is not None:
             self.plex.upload_poster(item, new_poster[0])
-            params["thumb.locked"] = "1"
+            self.records.save_poster(meta.scene_id, key, new_poster[1], self.now())
             poster_sha = new_poster[1]
             changed.append("poster")
+        if new_poster is not None or (poster_sha and "thumb" not in current.locked):
+            params["thumb.locked"] = "1"  # also when an earlier attempt uploaded the poster
         if params:
             self.plex.edit(item, params)
         if plan.set_rating:
