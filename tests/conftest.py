@@ -14,7 +14,15 @@ import pytest
 
 from tests.fakes.fake_plex import FakePlex
 from tests.fakes.fake_stash import FakeStash
-from tests.plugin_runner import PluginRun, base_env, hook_input, run_plugin, task_input, wait_until
+from tests.plugin_runner import (
+    PluginRun,
+    base_env,
+    hook_input,
+    run_plugin,
+    task_input,
+    wait_until,
+    worker_pid,
+)
 
 pytest_plugins = ["tests.fakes.plex_fixtures", "tests.fakes.stash_fixtures"]
 
@@ -69,17 +77,7 @@ class PluginEnv:
         return sum(1 for row in self.queue_rows() if row[3] in (0, 1, 2))
 
     def worker_pid(self) -> int | None:
-        path = self.data_dir / "state.db"
-        if not path.exists():
-            return None
-        conn = sqlite3.connect(path)
-        try:
-            row = conn.execute("SELECT pid FROM worker_status WHERE id = 1").fetchone()
-        except sqlite3.Error:
-            return None
-        finally:
-            conn.close()
-        return row[0] if row else None
+        return worker_pid(self.data_dir)
 
     def worker_running(self) -> bool:
         from worker.lock import is_locked

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from typing import Any
 
 from tests.fakes.fake_plex import FakeItem, FakePlex
 from tests.fakes.fake_stash import FakeStash
-from tests.plugin_runner import ROOT, PluginRun, hook_input, run_plugin, task_input
+from tests.plugin_runner import ROOT, PluginRun, hook_input, run_plugin, task_input, worker_pid
 
 SYNC_DEADLINE_S = 20.0
 EXIT_DEADLINE_S = 15.0
@@ -256,25 +255,11 @@ def _worker_locked(data_dir: Path) -> bool:
     return is_locked(data_dir / "worker.lock")
 
 
-def _worker_pid(data_dir: Path) -> int | None:
-    path = data_dir / "state.db"
-    if not path.exists():
-        return None
-    conn = sqlite3.connect(path)
-    try:
-        row = conn.execute("SELECT pid FROM worker_status WHERE id = 1").fetchone()
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
-    return row[0] if row else None
-
-
 def _stop_worker(data_dir: Path) -> str | None:
     """Wait for the worker to exit on its own (it lingers ~2 s); kill it only at the deadline."""
     if _poll(lambda: not _worker_locked(data_dir), EXIT_DEADLINE_S, 0.1):
         return None
-    pid = _worker_pid(data_dir)
+    pid = worker_pid(data_dir)
     if pid and _worker_locked(data_dir):
         with contextlib.suppress(OSError):
             os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
