@@ -34,7 +34,7 @@ def drain_in_foreground(run: TaskRun, start: float = 0.0) -> dict[str, Any]:
     ctx = run.ctx
     total = max(1, _pending(run))
 
-    def report(result: DrainResult, _pending_now: int) -> None:
+    def report(result: DrainResult) -> None:
         run.progress(start + (1 - start) * min(1.0, result.processed / total))
 
     try:

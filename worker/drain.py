@@ -36,7 +36,7 @@ from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.worker")
 BATCH_SIZE = 100
-IDLE_POLL_S = 0.5
+IDLE_POLL_S = 0.1
 STASH_RETRY_S = 5.0
 DLQ_SUMMARY_EVERY = 10
 STASH_FAILURES_FOREGROUND = 3
@@ -69,7 +69,7 @@ class Drainer:
         stop: threading.Event | None = None,
         rng: random.Random | None = None,
         now: Callable[[], float] = time.time,
-        progress: Callable[[DrainResult, int], None] | None = None,
+        progress: Callable[[DrainResult], None] | None = None,
     ) -> None:
         self.settings = settings
         self.stash = stash
@@ -205,7 +205,7 @@ class Drainer:
             self._succeeded(claimed, outcome, started)
         self.result.processed += 1
         if self.progress:
-            self.progress(self.result, self.queue.counts(self.now()).pending)
+            self.progress(self.result)
         self._dlq_reminder()
 
     def _succeeded(self, claimed: ClaimedScene, outcome, started: float) -> None:
