@@ -6,10 +6,9 @@ because Stash waits for each hook process, in sequence, with no timeout.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
-from pathlib import Path
-from typing import Any
 
 from hooks.hook_event import decide
 from hooks.protocol import log
@@ -24,7 +23,7 @@ class HookFailure(Exception):
     """The job could not be written; the message says why and what to do."""
 
 
-def handle_hook(plugin_input: dict[str, Any]) -> str:
+def handle_hook(plugin_input: dict[str, object]) -> str:
     """Return Stash's output string ('queued' or 'skipped: ...'); raise on bad input."""
     decision = decide(plugin_input["args"].get("hookContext"))
     if not decision.queue:
@@ -39,29 +38,29 @@ def handle_hook(plugin_input: dict[str, Any]) -> str:
             f"({exc.strerror or exc}); check STASH_PLUGIN_DATA and the folder's permissions"
         ) from None
     job = Job(scene_id=decision.scene_id, event=decision.event, enqueued_at=time.time())
-    _write(data_dir / QUEUE_DB, job)
+    _write(os.path.join(data_dir, QUEUE_DB), job)
     ensure_worker(data_dir, connection)
     return "queued"
 
 
-def _write(queue_db: Path, job: Job) -> None:
+def _write(queue_db: str, job: Job) -> None:
     try:
         enqueue(queue_db, job, on_quarantine=_report_quarantine)
     except (DatabaseFullError, sqlite3.Error) as exc:
-        if isinstance(exc, DatabaseFullError) or is_disk_full(exc, queue_db.parent):
+        if isinstance(exc, DatabaseFullError) or is_disk_full(exc, os.path.dirname(queue_db)):
             raise HookFailure(
-                f"cannot queue scene {job.scene_id}: the disk holding {queue_db.parent} is full; "
+                f"cannot queue scene {job.scene_id}: the disk holding {os.path.dirname(queue_db)} is full; "
                 "free some space, then run the 'Sync recent scenes' task"
             ) from None
         raise HookFailure(
             f"cannot queue scene {job.scene_id}: queue database error ({exc}); "
-            f"check that {queue_db.parent} is writable"
+            f"check that {os.path.dirname(queue_db)} is writable"
         ) from None
 
 
-def _report_quarantine(path: Path, moved: Path) -> None:
+def _report_quarantine(path: str, moved: str) -> None:
     log(
         "error",
-        f"the queue database {path.name} was corrupt and was moved aside to {moved.name}; "
+        f"the queue database {os.path.basename(path)} was corrupt and was moved aside to {os.path.basename(moved)}; "
         "a new queue was started. Run 'Sync all scenes' to catch up on anything it held.",
     )

@@ -6,9 +6,9 @@ is time the user's save waits for.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
-from typing import Any, TextIO
 
 MAX_LOG_LINE_BYTES = 64_000
 LEVEL_CODES = {"trace": "t", "debug": "d", "info": "i", "warning": "w", "error": "e"}
@@ -53,7 +53,7 @@ def missing_module_message(name: str | None) -> str:
     )
 
 
-def parse_input(raw: bytes | str) -> dict[str, Any]:
+def parse_input(raw: bytes | str) -> dict[str, object]:
     """Decode Stash's stdin into the plugin input object, rejecting anything else clearly."""
     if isinstance(raw, bytes):
         try:
@@ -93,7 +93,7 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-def write_result(output: Any, error: str | None, stream: TextIO | None = None) -> None:
+def write_result(output: object, error: str | None, stream: io.TextIOBase | None = None) -> None:
     """Write the single JSON object Stash reads from stdout."""
     stream = stream or sys.stdout
     text = json.dumps({"output": output, "error": error}, ensure_ascii=False, default=str)
@@ -113,14 +113,14 @@ def format_log_line(level: str, message: str) -> str:
     return f"{prefix}{text}\n"
 
 
-def log(level: str, message: str, stream: TextIO | None = None) -> None:
+def log(level: str, message: str, stream: io.TextIOBase | None = None) -> None:
     """Send one log line to Stash on stderr."""
     stream = stream or sys.stderr
     stream.write(format_log_line(level, message))
     stream.flush()
 
 
-def progress(fraction: float, stream: TextIO | None = None) -> None:
+def progress(fraction: float, stream: io.TextIOBase | None = None) -> None:
     """Move Stash's task progress bar; Stash reads the fraction from stderr."""
     stream = stream or sys.stderr
     value = min(1.0, max(0.0, fraction))

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from sync_queue.job import Job
-from sync_queue.sqlite_db import DatabaseFullError, connect, is_disk_full, transaction
+from sync_queue.sqlite_db import DatabaseFullError, StrPath, connect, is_disk_full, transaction
 
 TABLE = "ack_queue_default"
 STATUS_NEW = 0
@@ -31,8 +30,8 @@ QUEUE_SCHEMA = (
 
 
 def open_queue_db(
-    path: Path,
-    on_quarantine: Callable[[Path, Path], None] | None = None,
+    path: StrPath,
+    on_quarantine: Callable[[StrPath, StrPath], None] | None = None,
     check_same_thread: bool = True,
 ) -> sqlite3.Connection:
     return connect(path, QUEUE_SCHEMA, on_quarantine, check_same_thread)
@@ -54,7 +53,7 @@ def insert_jobs(conn: sqlite3.Connection, jobs: Iterable[Job]) -> int:
 
 
 def enqueue(
-    queue_db: Path, job: Job, on_quarantine: Callable[[Path, Path], None] | None = None
+    queue_db: StrPath, job: Job, on_quarantine: Callable[[StrPath, StrPath], None] | None = None
 ) -> None:
     """Open, append one job, close: everything the hook does to the queue."""
     conn = open_queue_db(queue_db, on_quarantine)

@@ -163,5 +163,5 @@ def _combine(scene_id: str, rows: list[tuple[int, Job, float]]) -> ClaimedScene:
     """One job for the scene: the most advanced retry state, the earliest enqueue time."""
     lead = max(rows, key=lambda r: (r[1].attempt, r[0]))[1]
     first = min(r[1].enqueued_at for r in rows)
-    job = Job(**{**lead.__dict__, "enqueued_at": first})
+    job = lead._replace(enqueued_at=first)
     return ClaimedScene(scene_id, tuple(r[0] for r in rows), job)

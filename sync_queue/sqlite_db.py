@@ -9,13 +9,14 @@ blocking every future event. Standard library only: the hook opens the queue.
 
 from __future__ import annotations
 
-import shutil
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
+# Paths are plain strings or PathLike: pathlib costs the hook ~12 ms to import.
+StrPath = "str | os.PathLike[str]"
 BUSY_TIMEOUT_S = 10.0
 CORRUPTION_MARKERS = ("file is not a database", "malformed", "not a database", "file is encrypted")
 DISK_FULL_MARKERS = ("disk is full", "database or disk is full", "no space")
@@ -32,7 +33,7 @@ def is_corruption(exc: BaseException) -> bool:
     )
 
 
-def is_disk_full(exc: BaseException, folder: Path | None = None) -> bool:
+def is_disk_full(exc: BaseException, folder: StrPath | None = None) -> bool:
     """SQLite says "full", or (on some filesystems) "disk I/O error" with no space left."""
     if not isinstance(exc, sqlite3.OperationalError):
         return False
@@ -42,33 +43,35 @@ def is_disk_full(exc: BaseException, folder: Path | None = None) -> bool:
     return "disk i/o error" in text and folder is not None and _free_bytes(folder) < LOW_SPACE_BYTES
 
 
-def _free_bytes(folder: Path) -> int:
+def _free_bytes(folder: StrPath) -> int:
     try:
+        import shutil
+
         return shutil.disk_usage(folder).free
     except OSError:
         return LOW_SPACE_BYTES
 
 
-def quarantine(path: Path) -> Path:
+def quarantine(path: StrPath) -> str:
     """Move a broken database (and its WAL files) aside as `<name>.corrupt-<time>`."""
+    path = os.fspath(path)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    target = f"{path}.corrupt-{stamp}"
     counter = 1
-    while target.exists():
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    while os.path.exists(target):
+        target = f"{path}.corrupt-{stamp}-{counter}"
         counter += 1
-    path.replace(target)
+    os.replace(path, target)
     for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            side.replace(target.with_name(target.name + suffix))
+        if os.path.exists(path + suffix):
+            os.replace(path + suffix, target + suffix)
     return target
 
 
 def connect(
-    path: Path,
+    path: StrPath,
     schema: str,
-    on_quarantine: Callable[[Path, Path], None] | None = None,
+    on_quarantine: Callable[[StrPath, StrPath], None] | None = None,
     check_same_thread: bool = True,
 ) -> sqlite3.Connection:
     """Open `path`, create `schema`, and recover from a corrupt file by starting afresh."""
@@ -82,18 +85,18 @@ def connect(
     return _open(path, schema, check_same_thread)
 
 
-def _log_quarantine(path: Path, moved: Path) -> None:
+def _log_quarantine(path: StrPath, moved: StrPath) -> None:
     import logging
 
     logging.getLogger("plexsync.db").error(
         "the database %s was corrupt and was moved aside to %s; a new one was started "
         "(run 'Sync all scenes' to rebuild what it held)",
-        path.name,
-        moved.name,
+        os.path.basename(path),
+        os.path.basename(moved),
     )
 
 
-def _open(path: Path, schema: str, check_same_thread: bool) -> sqlite3.Connection:
+def _open(path: StrPath, schema: str, check_same_thread: bool) -> sqlite3.Connection:
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=check_same_thread
     )

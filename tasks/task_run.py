@@ -29,7 +29,7 @@ class TaskRun:
     @classmethod
     def from_input(cls, plugin_input: dict[str, Any]) -> TaskRun:
         connection = plugin_input.get("server_connection") or {}
-        data_dir = ensure_data_dir(resolve_data_dir(connection))
+        data_dir = Path(ensure_data_dir(resolve_data_dir(connection)))
         configure_logging(data_dir, to_stash=True)
         return cls(plugin_input["args"], connection, data_dir)
 

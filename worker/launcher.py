@@ -12,14 +12,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
-from typing import Any
 
 from sync_queue.data_dir import PLUGIN_ROOT, WORKER_LOCK
 from worker.lock import is_locked
 
 ENV_NO_WORKER = "PLEXSYNC_NO_WORKER"
-ENTRY_POINT = PLUGIN_ROOT / "PlexSync.py"
+ENTRY_POINT = os.path.join(PLUGIN_ROOT, "PlexSync.py")
 WORKER_FLAG = "--worker"
 
 
@@ -27,25 +25,29 @@ def worker_disabled() -> bool:
     return os.environ.get(ENV_NO_WORKER, "") not in ("", "0")
 
 
-def ensure_worker(data_dir: Path, server_connection: dict[str, Any] | None) -> bool:
+def ensure_worker(
+    data_dir: str | os.PathLike[str], server_connection: dict[str, object] | None
+) -> bool:
     """Start a worker unless one holds the lock; True when one was started."""
-    if worker_disabled() or is_locked(data_dir / WORKER_LOCK):
+    if worker_disabled() or is_locked(os.path.join(data_dir, WORKER_LOCK)):
         return False
     start_worker(data_dir, server_connection)
     return True
 
 
-def start_worker(data_dir: Path, server_connection: dict[str, Any] | None) -> Any:
+def start_worker(
+    data_dir: str | os.PathLike[str], server_connection: dict[str, object] | None
+) -> object:
     """Spawn the detached worker; `subprocess` is imported only when one is needed."""
     import subprocess
 
-    payload = json.dumps({"server_connection": server_connection, "data_dir": str(data_dir)})
-    kwargs: dict[str, Any] = {
+    payload = json.dumps({"server_connection": server_connection, "data_dir": os.fspath(data_dir)})
+    kwargs: dict = {
         "stdin": subprocess.PIPE,
         "stdout": subprocess.DEVNULL,
         "stderr": subprocess.DEVNULL,
         "close_fds": True,
-        "cwd": str(data_dir),
+        "cwd": os.fspath(data_dir),
     }
     if os.name == "nt":
         kwargs["creationflags"] = (
@@ -53,7 +55,7 @@ def start_worker(data_dir: Path, server_connection: dict[str, Any] | None) -> An
         )
     else:
         kwargs["start_new_session"] = True
-    proc = subprocess.Popen([sys.executable, str(ENTRY_POINT), WORKER_FLAG], **kwargs)
+    proc = subprocess.Popen([sys.executable, ENTRY_POINT, WORKER_FLAG], **kwargs)
     try:
         proc.stdin.write(payload.encode("utf-8"))  # type: ignore[union-attr]
         proc.stdin.close()  # type: ignore[union-attr]

@@ -9,8 +9,8 @@ Standard library only: the hook checks this lock on every event.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import IO
+import io
+import os
 
 try:
     import fcntl
@@ -25,9 +25,9 @@ except ImportError:
 class FileLock:
     """A non-blocking exclusive lock on one file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = path
-        self._handle: IO[str] | None = None
+        self._handle: io.TextIOWrapper | None = None
 
     @property
     def held(self) -> bool:
@@ -62,7 +62,7 @@ class FileLock:
         self.release()
 
 
-def _lock(handle: IO[str]) -> None:
+def _lock(handle: io.TextIOWrapper) -> None:
     if fcntl is not None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     elif msvcrt is not None:
@@ -72,7 +72,7 @@ def _lock(handle: IO[str]) -> None:
         raise OSError("no file locking available on this platform")
 
 
-def _unlock(handle: IO[str]) -> None:
+def _unlock(handle: io.TextIOWrapper) -> None:
     if fcntl is not None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     elif msvcrt is not None:
@@ -80,9 +80,9 @@ def _unlock(handle: IO[str]) -> None:
         msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
 
 
-def is_locked(path: Path) -> bool:
+def is_locked(path: str | os.PathLike[str]) -> bool:
     """True when another process holds the lock (a worker is running)."""
-    if not path.parent.exists():
+    if not os.path.isdir(os.path.dirname(os.fspath(path))):
         return False
     probe = FileLock(path)
     if probe.acquire():

@@ -48,14 +48,7 @@ def decide_retry(
         return RetryDecision(DEAD_LETTER, job, kind, advice=_advice(error))
     if type(error) is ServerDownError:
         park = scaled(PARK_DELAY_S)
-        parked = Job(
-            **{
-                **job.__dict__,
-                "not_before": now + park,
-                "last_error": message,
-                "error_kind": kind,
-            }
-        )
+        parked = job._replace(not_before=now + park, last_error=message, error_kind=kind)
         return RetryDecision(RETRY, parked, kind, park)
     policy = NOT_FOUND_POLICY if isinstance(error, NotFoundError) else transient_policy(max_retries)
     attempt = job.attempt if _family(job.error_kind) == _family(kind) else 0
@@ -63,14 +56,14 @@ def decide_retry(
     if exhausted(policy, attempt + 1) or failing_for > scaled(MAX_FAILING_S):
         return RetryDecision(
             DEAD_LETTER,
-            Job(**{**job.__dict__, "attempt": attempt}),
+            job._replace(attempt=attempt),
             kind,
             attempts_allowed=policy.max_attempts,
             advice=_advice(error),
         )
     retry_after = error.retry_after if isinstance(error, PlexError) else None
     delay = next_delay(policy, attempt, rng, retry_after)
-    base = Job(**{**job.__dict__, "attempt": attempt})
+    base = job._replace(attempt=attempt)
     return RetryDecision(
         RETRY, base.retry_later(now + delay, kind, message, now), kind, delay, policy.max_attempts
     )

@@ -35,7 +35,7 @@ def test_garbage_file_is_moved_aside_and_a_fresh_database_works(tmp_path: Path) 
         assert conn.execute("SELECT a FROM t").fetchall() == [(1,)]
     finally:
         conn.close()
-    [(original, moved)] = reported
+    [(original, moved)] = [(Path(p), Path(m)) for p, m in reported]
     assert original == path
     assert CORRUPT_NAME.match(moved.name)
     assert moved.read_bytes() == garbage  # the evidence is kept for the user
@@ -58,7 +58,7 @@ def test_quarantine_moves_the_wal_and_shm_files_with_the_database(tmp_path: Path
     path = tmp_path / "x.db"
     for name, body in (("x.db", b"db"), ("x.db-wal", b"wal"), ("x.db-shm", b"shm")):
         (tmp_path / name).write_bytes(body)
-    moved = quarantine(path)
+    moved = Path(quarantine(path))
     assert CORRUPT_NAME.match(moved.name)
     assert moved.read_bytes() == b"db"
     assert Path(f"{moved}-wal").read_bytes() == b"wal"
@@ -71,9 +71,9 @@ def test_quarantine_moves_the_wal_and_shm_files_with_the_database(tmp_path: Path
 def test_quarantine_twice_in_one_second_keeps_both_copies(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     path.write_bytes(b"one")
-    first = quarantine(path)
+    first = Path(quarantine(path))
     path.write_bytes(b"two")
-    second = quarantine(path)
+    second = Path(quarantine(path))
     assert first != second
     assert (first.read_bytes(), second.read_bytes()) == (b"one", b"two")
 
