@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
 from tests.fakes import fake_stash  # noqa: E402
 from tests.fakes.fake_plex import FakePlex  # noqa: E402
 from tests.fakes.fake_stash import FakeStash  # noqa: E402
+from tests.plugin_runner import PluginRun  # noqa: E402
 from worker.lock import is_locked  # noqa: E402
 
 DEFAULT_LATENCY = 0.005
@@ -122,25 +123,12 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 @dataclass
-class ProcResult:
-    returncode: int
-    stdout: str
-    stderr: str
-    wall: float
+class ProcResult(PluginRun):
+    """A plugin run (stdout JSON, log lines) with its wall time, memory and progress."""
+
+    wall: float = 0.0
     peak_rss_kib: float | None = None
     progress: list[tuple[float, float]] = field(default_factory=list)
-
-    @property
-    def result(self) -> dict[str, Any]:
-        return json.loads(self.stdout)
-
-    @property
-    def output(self) -> Any:
-        return self.result["output"]
-
-    @property
-    def error(self) -> str | None:
-        return self.result["error"]
 
 
 def _vm_hwm_kib(pid: int) -> float | None:
