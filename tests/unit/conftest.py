@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from hooks import protocol
+from plex.item_values import PlexValues
+from validation.metadata import SceneMetadata
 
 
 @pytest.fixture
@@ -19,3 +24,20 @@ def no_secrets(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 def real_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """Delays at their documented size, whatever PLEXSYNC_TIME_SCALE the runner has set."""
     monkeypatch.delenv("PLEXSYNC_TIME_SCALE", raising=False)
+
+
+def same_as(meta: SceneMetadata, **changes: Any) -> PlexValues:
+    """What Plex shows once `meta` has been synced, with `changes` applied."""
+    values = PlexValues(
+        rating_key="500",
+        title=meta.title,
+        summary=meta.summary,
+        studio=meta.studio,
+        date=meta.date,
+        genres=meta.tags,
+        actors=meta.performers,
+        directors=(meta.director,) if meta.director else (),
+        collections=(meta.studio,) if meta.studio else (),
+        user_rating=meta.rating,
+    )
+    return replace(values, **changes)

@@ -10,6 +10,7 @@ from plexapi.mixins import EditTagsMixin
 
 from plex.edits import EditPlan, build_edit
 from plex.item_values import PlexValues
+from tests.unit.conftest import same_as
 from validation.config import ALL_SYNC_FIELDS
 from validation.metadata import SceneMetadata
 
@@ -26,23 +27,6 @@ META = SceneMetadata(
     director="Jane",
     rating=8.5,
 )
-
-
-def same_as(meta: SceneMetadata, **changes: Any) -> PlexValues:
-    """What Plex shows once `meta` has been synced, with `changes` applied."""
-    values = PlexValues(
-        rating_key="500",
-        title=meta.title,
-        summary=meta.summary,
-        studio=meta.studio,
-        date=meta.date,
-        genres=meta.tags,
-        actors=meta.performers,
-        directors=(meta.director,) if meta.director else (),
-        collections=(meta.studio,) if meta.studio else (),
-        user_rating=meta.rating,
-    )
-    return replace(values, **changes)
 
 
 def edit(meta: SceneMetadata = META, fields=ALL, **kwargs: Any) -> EditPlan:

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from hooks.hook_event import HANDLED_HOOKS, HookDecision, HookInputError, decide
 from hooks.protocol import ProtocolError, parse_input
 from plex.edits import build_edit
-from plex.item_values import PlexValues
 from plex.path_map import map_path, unmap_path
+from tests.unit.conftest import same_as
 from validation.config import ALL_SYNC_FIELDS, PathRule
 from validation.metadata import SceneMetadata
 from validation.sanitize import (
@@ -184,28 +184,12 @@ metas = st.builds(
 sync_field_sets = st.sets(st.sampled_from(ALL_SYNC_FIELDS)).map(tuple)
 
 
-def as_synced(meta: SceneMetadata) -> PlexValues:
-    """What Plex shows after `meta` was synced."""
-    return PlexValues(
-        rating_key="1",
-        title=meta.title,
-        summary=meta.summary,
-        studio=meta.studio,
-        date=meta.date,
-        genres=meta.tags,
-        actors=meta.performers,
-        directors=(meta.director,) if meta.director else (),
-        collections=(meta.studio,) if meta.studio else (),
-        user_rating=meta.rating,
-    )
-
-
 @FAST
 @given(metas, sync_field_sets, st.booleans())
 def test_build_edit_for_an_item_that_already_shows_the_scene_is_empty(
     meta: SceneMetadata, fields: tuple[str, ...], preserve: bool
 ) -> None:
-    plan = build_edit(meta, as_synced(meta), fields, preserve, previous_studio=meta.studio)
+    plan = build_edit(meta, same_as(meta), fields, preserve, previous_studio=meta.studio)
     assert plan.empty
     assert plan.changed == ()
 
@@ -235,7 +219,7 @@ def _equal(name: str, a: SceneMetadata, b: SceneMetadata) -> bool:
 def test_build_edit_never_sends_a_field_that_is_equal(
     wanted: SceneMetadata, shown: SceneMetadata, fields: tuple[str, ...]
 ) -> None:
-    plan = build_edit(wanted, as_synced(shown), fields, previous_studio=shown.studio)
+    plan = build_edit(wanted, same_as(shown), fields, previous_studio=shown.studio)
     for name, prefixes in FIELD_KEYS.items():
         sent = any(key.startswith(prefixes) for key in plan.params)
         if name not in fields or _equal(name, wanted, shown):
