@@ -101,6 +101,7 @@ def _run_locked(data_dir: Path, connection: dict[str, Any]) -> bool:
         runner.join(HEARTBEAT_S)
         status.heartbeat(time.time())
     status.stopped()
+    status.close()
     log.info("worker finished: %s", runner.summary)
     return runner.drained and not stop.is_set()
 

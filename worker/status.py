@@ -33,6 +33,10 @@ class WorkerStatus:
     def stopped(self) -> None:
         self.conn.execute("DELETE FROM worker_status WHERE id = 1")
 
+    def close(self) -> None:
+        """Close before the lock goes, so no database file changes after the worker is seen gone."""
+        self.conn.close()
+
     def read(self, now: float) -> dict[str, Any] | None:
         row = self.conn.execute(
             "SELECT pid, started_at, heartbeat_at, current_job, processed FROM worker_status WHERE id = 1"

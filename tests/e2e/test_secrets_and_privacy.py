@@ -67,6 +67,28 @@ def _run_every_scenario(env: PluginEnv) -> list:
     return runs
 
 
+def _data_files(data_dir: Path) -> dict[Path, tuple[bytes, int]]:
+    """Content and mode of every file, read again if SQLite removed a -wal file meanwhile.
+
+    The worker's last look at the queue after it lets the lock go opens and closes
+    queue.db, so its -wal and -shm files may come and go while the test reads them.
+    """
+    snapshot: dict[Path, tuple[bytes, int]] = {}
+
+    def read_all() -> bool:
+        snapshot.clear()
+        try:
+            for file in data_dir.rglob("*"):
+                if file.is_file():
+                    snapshot[file] = (file.read_bytes(), file.stat().st_mode)
+        except FileNotFoundError:
+            return False
+        return True
+
+    wait_until(read_all, message="a consistent listing of the data folder")
+    return dict(snapshot)
+
+
 def test_no_secret_in_logs_stdout_data_files_or_plex_urls(secret_env: PluginEnv) -> None:
     runs = _run_every_scenario(secret_env)
     assert secret_env.plex.item(secret_env.plex.items()[0].rating_key).title == "Secretive 3"
@@ -74,12 +96,11 @@ def test_no_secret_in_logs_stdout_data_files_or_plex_urls(secret_env: PluginEnv)
         for secret in SECRETS:
             assert secret not in run.stdout
             assert secret not in run.stderr
-    files = [f for f in secret_env.data_dir.rglob("*") if f.is_file()]
+    files = _data_files(secret_env.data_dir)
     assert files
-    for file in files:
-        blob = file.read_bytes()
+    for file, (blob, mode) in files.items():
         assert all(secret.encode() not in blob for secret in SECRETS), file
-        assert file.stat().st_mode & 0o077 == 0, f"{file} is readable by others"
+        assert mode & 0o077 == 0, f"{file} is readable by others"
     for request in secret_env.plex.requests:
         assert TOKEN not in request.raw_target
         assert request.headers.get("X-Plex-Token", TOKEN).startswith(TOKEN)
