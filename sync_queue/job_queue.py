@@ -7,13 +7,18 @@ Claims and acks are done for a whole batch in one transaction (persist-queue's
 `get()` commits once per row), with persist-queue's own status codes. A retry is
 an ack plus a new row due later, in one transaction: nothing spins, nothing is
 lost. All rows of one scene are claimed together, so one pass settles them all.
+
+The consumer reads each open row once: it keeps, per scene, the ids and due
+times of the rows it has seen, and on every batch reads only rows added since
+(row ids only grow, and only the consumer changes a row's status). Scanning and
+decoding the whole table per batch cost 0.76 s per 100 scenes at 100,000 jobs.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sync_queue.data_dir import QUEUE_DB
@@ -31,6 +36,7 @@ from sync_queue.job import Job
 from sync_queue.sqlite_db import transaction
 
 READY = (STATUS_NEW, STATUS_READY)
+SQL_VARIABLES = 500  # under SQLite's oldest limit of 999 parameters per statement
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,32 @@ class ClaimedScene:
     scene_id: str
     row_ids: tuple[int, ...]
     job: Job
+
+
+@dataclass
+class _OpenRows:
+    """What the consumer knows of open rows: per scene (in queue order) ids and due times."""
+
+    by_scene: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    due_at: dict[str, float] = field(default_factory=dict)
+    seen_up_to: int = 0
+
+    def add(self, scene_id: str, row_id: int, due_at: float) -> None:
+        self.by_scene.setdefault(scene_id, []).append((row_id, due_at))
+        self.due_at[scene_id] = min(due_at, self.due_at.get(scene_id, due_at))
+
+    def due(self, now: float, limit: int) -> list[str]:
+        found: list[str] = []
+        for scene_id, due_at in self.due_at.items():
+            if len(found) >= limit:
+                break
+            if due_at <= now:
+                found.append(scene_id)
+        return found
+
+    def pop(self, scene_id: str) -> list[int]:
+        del self.due_at[scene_id]
+        return [row_id for row_id, _ in self.by_scene.pop(scene_id)]
 
 
 @dataclass(frozen=True)
@@ -57,6 +89,7 @@ class JobQueue:
     ) -> None:
         self.path = data_dir / QUEUE_DB
         self.conn = open_queue_db(self.path, on_quarantine, check_same_thread=False)
+        self._open = _OpenRows()
 
     def close(self) -> None:
         self.conn.close()
@@ -79,6 +112,7 @@ class JobQueue:
             pq.clear_acked_data(max_delete=0, keep_latest=0)
         finally:
             pq.close()
+        self._open = _OpenRows()
         return orphans
 
     def enqueue(self, jobs: Iterable[Job]) -> int:
@@ -86,28 +120,43 @@ class JobQueue:
 
     def take_due(self, now: float, limit: int) -> list[ClaimedScene]:
         """Claim up to `limit` scenes that have a job due now, with all their queued rows."""
+        unreadable = self._read_new_rows()
+        claims = [(scene_id, self._open.pop(scene_id)) for scene_id in self._open.due(now, limit)]
+        ids = [row_id for _, row_ids in claims for row_id in row_ids]
+        if ids or unreadable:
+            with transaction(self.conn):
+                self._mark(ids, STATUS_IN_PROGRESS)
+                self._mark(unreadable, STATUS_FAILED)
+        jobs = self._jobs(ids)
+        return [_combine(scene_id, [(i, jobs[i]) for i in row_ids]) for scene_id, row_ids in claims]
+
+    def _read_new_rows(self) -> list[int]:
+        """Learn the open rows added since the last look; return the ids of unreadable ones."""
         rows = self.conn.execute(
-            f"SELECT _id, data, timestamp FROM `{TABLE}` WHERE status IN (?, ?) ORDER BY _id",
-            READY,
+            f"SELECT _id, data, timestamp FROM `{TABLE}` WHERE _id > ? AND status IN (?, ?) "
+            "ORDER BY _id",
+            (self._open.seen_up_to, *READY),
         ).fetchall()
-        by_scene: dict[str, list[tuple[int, Job, float]]] = {}
-        due: list[str] = []
         unreadable: list[int] = []
         for row_id, data, due_at in rows:
             job = _decode(data)
             if job is None:
                 unreadable.append(row_id)
-                continue
-            by_scene.setdefault(job.scene_id, []).append((row_id, job, due_at))
-            if due_at <= now and job.scene_id not in due and len(due) < limit:
-                due.append(job.scene_id)
-        claimed = [_combine(scene_id, by_scene[scene_id]) for scene_id in due]
-        ids = [row_id for scene in claimed for row_id in scene.row_ids]
-        if ids or unreadable:
-            with transaction(self.conn):
-                self._mark(ids, STATUS_IN_PROGRESS)
-                self._mark(unreadable, STATUS_FAILED)
-        return claimed
+            else:
+                self._open.add(job.scene_id, row_id, due_at)
+            self._open.seen_up_to = row_id
+        return unreadable
+
+    def _jobs(self, ids: list[int]) -> dict[int, Job]:
+        jobs: dict[int, Job] = {}
+        for start in range(0, len(ids), SQL_VARIABLES):
+            chunk = ids[start : start + SQL_VARIABLES]
+            marks = ",".join("?" * len(chunk))
+            for row_id, data in self.conn.execute(
+                f"SELECT _id, data FROM `{TABLE}` WHERE _id IN ({marks})", chunk
+            ):
+                jobs[row_id] = Job.from_json(data)
+        return jobs
 
     def ack(self, scene: ClaimedScene) -> None:
         with transaction(self.conn):
@@ -127,6 +176,7 @@ class JobQueue:
         ids = [i for scene in scenes for i in scene.row_ids]
         with transaction(self.conn):
             self._mark(ids, STATUS_READY)
+        self._open = _OpenRows()
 
     def next_due_at(self) -> float | None:
         row = self.conn.execute(
@@ -159,7 +209,7 @@ def _decode(data: bytes | str) -> Job | None:
         return None
 
 
-def _combine(scene_id: str, rows: list[tuple[int, Job, float]]) -> ClaimedScene:
+def _combine(scene_id: str, rows: list[tuple[int, Job]]) -> ClaimedScene:
     """One job for the scene: the most advanced retry state, the earliest enqueue time."""
     lead = max(rows, key=lambda r: (r[1].attempt, r[0]))[1]
     first = min(r[1].enqueued_at for r in rows)

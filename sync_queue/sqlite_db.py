@@ -1,8 +1,11 @@
 """Opening PlexSync's SQLite databases safely.
 
 Every database is opened the same way: WAL so the hook can insert while the worker
-reads, `synchronous=FULL` so a committed job survives a power cut, and a busy
-timeout so short lock waits are not errors. A database that is not a database any
+reads, and a busy timeout so short lock waits are not errors. The queue and the
+dead-letter queue use `synchronous=FULL`, so a committed job survives a power cut.
+The state database, whose content can be rebuilt, uses `synchronous=NORMAL`: still
+never corrupted by a power cut, it may lose its last few commits, and saves an
+fsync on each of the several small writes per synced scene (slow on a NAS disk). A database that is not a database any
 more (truncated, overwritten) is moved aside and started fresh, loudly, rather than
 blocking every future event. Standard library only: the hook opens the queue.
 """
@@ -73,16 +76,17 @@ def connect(
     schema: str,
     on_quarantine: Callable[[StrPath, StrPath], None] | None = None,
     check_same_thread: bool = True,
+    durable: bool = True,
 ) -> sqlite3.Connection:
     """Open `path`, create `schema`, and recover from a corrupt file by starting afresh."""
     try:
-        return _open(path, schema, check_same_thread)
+        return _open(path, schema, check_same_thread, durable)
     except sqlite3.DatabaseError as exc:
         if not is_corruption(exc):
             raise
     moved = quarantine(path)
     (on_quarantine or _log_quarantine)(path, moved)
-    return _open(path, schema, check_same_thread)
+    return _open(path, schema, check_same_thread, durable)
 
 
 def _log_quarantine(path: StrPath, moved: StrPath) -> None:
@@ -96,13 +100,13 @@ def _log_quarantine(path: StrPath, moved: StrPath) -> None:
     )
 
 
-def _open(path: StrPath, schema: str, check_same_thread: bool) -> sqlite3.Connection:
+def _open(path: StrPath, schema: str, check_same_thread: bool, durable: bool) -> sqlite3.Connection:
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=check_same_thread
     )
     try:
         _set_wal(conn)
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
         conn.executescript(schema)
     except BaseException:
         conn.close()

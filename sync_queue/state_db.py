@@ -82,7 +82,9 @@ def open_state_db(
     on_quarantine: Callable[[Path, Path], None] | None = None,
     check_same_thread: bool = True,
 ) -> sqlite3.Connection:
-    return connect(data_dir / STATE_DB, STATE_SCHEMA, on_quarantine, check_same_thread)
+    return connect(
+        data_dir / STATE_DB, STATE_SCHEMA, on_quarantine, check_same_thread, durable=False
+    )
 
 
 def kv_get(conn: sqlite3.Connection, key: str) -> str | None:

@@ -71,6 +71,12 @@ class CircuitBreaker:
         before = self.load(now)
         return before if before == BreakerState() else self._store(on_success(before))
 
+    def probe_now(self, now: float) -> None:
+        """An open breaker probes at once (the user pointed PlexSync at another server)."""
+        state = self.load(now)
+        if state.state == OPEN:
+            self._store(replace(state, next_probe_at=now))
+
     def record_server_down(self, now: float) -> BreakerState:
         return self._store(on_server_down(self.load(now), now, self.rng))
 

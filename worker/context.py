@@ -31,6 +31,17 @@ def build_context(data_dir: Path, server_connection: dict[str, Any], to_stash: b
     configure_logging(data_dir, to_stash=to_stash)
     stash = StashReader(server_connection)
     settings = load_settings(stash.plugin_settings())
+    return _with_settings(data_dir, stash, settings, to_stash)
+
+
+def worker_context_with(ctx: Context, settings: Settings) -> Context:
+    """The running worker's context after the user changed the settings in Stash."""
+    return _with_settings(ctx.data_dir, ctx.stash, settings, to_stash=False)
+
+
+def _with_settings(
+    data_dir: Path, stash: StashReader, settings: Settings, to_stash: bool
+) -> Context:
     register_secret(settings.token)
     configure_logging(
         data_dir,

@@ -28,6 +28,7 @@ from validation.config import Settings
 from validation.metadata import InvalidMetadata
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
 from worker.retry import DEAD_LETTER, decide_retry
+from worker.settings_watch import SettingsWatch, plex_connection_changed
 from worker.stash_reader import StashAuthError, StashError, StashReader
 from worker.stats import Stats
 from worker.status import WorkerStatus
@@ -57,6 +58,7 @@ class DrainResult:
     remaining: int = 0
     stopped_reason: str | None = None
     processed: int = field(default=0)
+    new_settings: Settings | None = None
 
 
 class Drainer:
@@ -70,6 +72,8 @@ class Drainer:
         rng: random.Random | None = None,
         now: Callable[[], float] = time.time,
         progress: Callable[[DrainResult], None] | None = None,
+        watch: SettingsWatch | None = None,
+        result: DrainResult | None = None,
     ) -> None:
         self.settings = settings
         self.stash = stash
@@ -78,6 +82,7 @@ class Drainer:
         self.rng = rng or random.Random()
         self.now = now
         self.progress = progress
+        self.watch = watch
         self.queue = JobQueue(data_dir)
         self.dlq = DeadLetterQueue(data_dir)
         self.state = open_state_db(data_dir, check_same_thread=False)
@@ -86,7 +91,8 @@ class Drainer:
         self.status = WorkerStatus(self.state)
         self.index = PlexIndex(self.state, plex, settings.plex_libraries, now)
         self.syncer = SceneSyncer(settings, plex, self.index, SyncRecords(self.state), stash, now)
-        self.result = DrainResult()
+        self.result = result or DrainResult()
+        self.result.new_settings = None
         self.stash_failures = 0
         self.max_stash_failures = STASH_FAILURES_BACKGROUND
         self.foreground = False
@@ -103,6 +109,8 @@ class Drainer:
             self.max_stash_failures = STASH_FAILURES_FOREGROUND
         try:
             while not self.stop.is_set():
+                if self._settings_changed():
+                    break
                 if not self._breaker_allows():
                     if stop_when_only_waiting:
                         raise StopDraining("Plex is unreachable (circuit breaker open)")
@@ -126,6 +134,16 @@ class Drainer:
         counts = self.queue.counts(self.now())
         self.result.remaining = counts.pending + counts.waiting_retry + counts.in_progress
         return self.result
+
+    def _settings_changed(self) -> bool:
+        """Stop the loop when the user changed the settings; the worker restarts it with them."""
+        fresh = self.watch.poll() if self.watch else None
+        if fresh is None:
+            return False
+        if plex_connection_changed(self.settings, fresh):
+            self.breaker.probe_now(self.now())
+        self.result.new_settings = fresh
+        return True
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:

@@ -148,7 +148,9 @@ class _WorkerThread(threading.Thread):
     def _drain(self, log: Any) -> None:
         from sync_queue.dlq import DeadLetterQueue
         from sync_queue.job_queue import JobQueue
+        from worker.context import worker_context_with
         from worker.drain import Drainer
+        from worker.settings_watch import SettingsWatch
         from worker.timescale import scaled
 
         queue = JobQueue(self.ctx.data_dir)
@@ -157,14 +159,26 @@ class _WorkerThread(threading.Thread):
         if orphans:
             log.info("resumed %d job(s) a stopped worker left in progress", orphans)
         _purge_old_dead_letters(self.ctx, DeadLetterQueue)
-        drainer = Drainer(
-            self.ctx.data_dir, self.ctx.settings, self.ctx.stash, self.ctx.plex, self.stop
-        )
-        try:
-            drainer.log_dlq_summary()
-            result = drainer.run(linger=scaled(LINGER_S))
-        finally:
-            drainer.close()
+        result = None
+        while result is None or result.new_settings is not None:
+            if result is not None:
+                self.ctx = worker_context_with(self.ctx, result.new_settings)
+                log.info("the settings changed in Stash; the worker carries on with the new ones")
+            drainer = Drainer(
+                self.ctx.data_dir,
+                self.ctx.settings,
+                self.ctx.stash,
+                self.ctx.plex,
+                self.stop,
+                watch=SettingsWatch(self.ctx.stash, self.ctx.settings),
+                result=result,
+            )
+            try:
+                if result is None:
+                    drainer.log_dlq_summary()
+                result = drainer.run(linger=scaled(LINGER_S))
+            finally:
+                drainer.close()
         self.summary = (
             f"{result.synced} synced, {result.unchanged} already up to date, {result.skipped} skipped, "
             f"{result.dead_lettered} dead-lettered, {result.remaining} remaining"

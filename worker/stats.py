@@ -10,6 +10,7 @@ import sqlite3
 import time
 from typing import Any
 
+from sync_queue.sqlite_db import transaction
 from sync_queue.state_db import kv_get, kv_set
 
 TIMINGS_KEPT = 1000
@@ -31,19 +32,21 @@ class Stats:
         )
 
     def record_sync(self, seconds: float, now: float) -> None:
-        self.incr("synced")
-        self.conn.execute("INSERT INTO sync_times (at, seconds) VALUES (?, ?)", (now, seconds))
-        self.conn.execute(
-            "DELETE FROM sync_times WHERE id <= (SELECT MAX(id) FROM sync_times) - ?",
-            (TIMINGS_KEPT,),
-        )
-        kv_set(self.conn, "last_success_at", str(now))
+        with transaction(self.conn):
+            self.incr("synced")
+            self.conn.execute("INSERT INTO sync_times (at, seconds) VALUES (?, ?)", (now, seconds))
+            self.conn.execute(
+                "DELETE FROM sync_times WHERE id <= (SELECT MAX(id) FROM sync_times) - ?",
+                (TIMINGS_KEPT,),
+            )
+            kv_set(self.conn, "last_success_at", str(now))
 
     def record_failure(self, kind: str, message: str, now: float) -> None:
-        self.incr("failed")
-        self.incr(f"failed_{kind}")
-        kv_set(self.conn, "last_error", message)
-        kv_set(self.conn, "last_error_at", str(now))
+        with transaction(self.conn):
+            self.incr("failed")
+            self.incr(f"failed_{kind}")
+            kv_set(self.conn, "last_error", message)
+            kv_set(self.conn, "last_error_at", str(now))
 
     def last_success_at(self) -> float | None:
         value = kv_get(self.conn, "last_success_at")

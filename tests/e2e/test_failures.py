@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 
 from tests.conftest import PluginEnv
@@ -180,4 +181,33 @@ def test_scene_that_syncs_after_being_dead_lettered_leaves_the_dead_letter_queue
         lambda: plugin_env.plex.item(key).title == "Fixed in Stash", message="the later sync"
     )
     plugin_env.wait_idle()
+    assert _dead_letters(plugin_env) == []
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_fixing_the_plex_address_in_stash_reaches_a_waiting_worker(
+    plugin_env: PluginEnv,
+) -> None:
+    scene_id, key = _scene(plugin_env)
+    plugin_env.settings(plexUrl=f"http://127.0.0.1:{_closed_port()}")
+    plugin_env.hook(scene_id, fields=["title"])
+    wait_until(
+        lambda: plugin_env.task("queue_status").output["circuit"] == "open",
+        message="the breaker to open on the wrong address",
+    )
+    pid = plugin_env.worker_pid()
+    plugin_env.settings()
+    wait_until(
+        lambda: plugin_env.plex.item(key).title == "Retried 0",
+        60,
+        message="the waiting worker to use the fixed address",
+    )
+    assert plugin_env.worker_pid() in (pid, None), "no new hook, so no new worker"
+    plugin_env.wait_idle()
+    assert any("the settings changed in Stash" in line for line in plugin_env.log_file_lines())
     assert _dead_letters(plugin_env) == []

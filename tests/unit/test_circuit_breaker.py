@@ -140,3 +140,18 @@ def test_success_after_some_failures_resets_the_count(tmp_path: Path) -> None:
         assert breaker.load(NOW) == BreakerState(CLOSED, 1)
     finally:
         conn.close()
+
+
+def test_probe_now_lets_an_open_breaker_try_a_new_server_at_once(tmp_path: Path) -> None:
+    conn = open_state_db(tmp_path)
+    try:
+        breaker = CircuitBreaker(conn)
+        breaker.probe_now(NOW)
+        assert conn.execute("SELECT COUNT(*) FROM breaker").fetchone()[0] == 0  # closed: no-op
+        for _ in range(FAILURE_THRESHOLD):
+            breaker.record_server_down(NOW)
+        assert breaker.load(NOW + 1).state == OPEN
+        breaker.probe_now(NOW + 1)
+        assert breaker.load(NOW + 1).state == HALF_OPEN
+    finally:
+        conn.close()

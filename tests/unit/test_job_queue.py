@@ -197,6 +197,28 @@ def test_take_due_respects_the_limit_in_scenes(queue: JobQueue) -> None:
     assert [c.scene_id for c in queue.take_due(NOW, 2)] == ["3"]
 
 
+def test_rows_a_hook_adds_between_batches_join_the_scenes_known_rows(
+    tmp_path: Path, queue: JobQueue
+) -> None:
+    queue.enqueue([job("7", not_before=NOW + 300), job("8")])
+    assert [c.scene_id for c in queue.take_due(NOW, 10)] == ["8"]
+    enqueue(tmp_path / QUEUE_DB, job("9"))
+    enqueue(tmp_path / QUEUE_DB, job("7"))
+    claimed = queue.take_due(NOW, 10)
+    assert [(c.scene_id, c.row_ids) for c in claimed] == [("7", (1, 4)), ("9", (3,))]
+    assert queue.take_due(NOW + 1000, 10) == []
+
+
+def test_a_scene_with_more_rows_than_sqlite_parameters_is_claimed_whole(
+    queue: JobQueue,
+) -> None:
+    queue.enqueue([job("1")] * 1200 + [job("2")])
+    [first, second] = queue.take_due(NOW, 10)
+    assert (first.scene_id, len(first.row_ids)) == ("1", 1200)
+    assert second.row_ids == (1201,)
+    assert queue.counts(NOW) == QueueCounts(pending=0, in_progress=1201, waiting_retry=0)
+
+
 def test_unreadable_rows_are_marked_failed_and_not_retried(queue: JobQueue) -> None:
     conn = queue.conn
     for data in (b"\xff\xfe", b"not json", b'{"event": "x"}', b"[1, 2]", b"null"):

@@ -21,6 +21,20 @@ def conn(tmp_path: Path):
     c.close()
 
 
+def test_state_database_trades_last_commits_for_speed_but_queue_and_dlq_do_not(
+    tmp_path: Path, conn
+) -> None:
+    from sync_queue.dlq import DeadLetterQueue
+
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    dlq = DeadLetterQueue(tmp_path)
+    try:
+        assert dlq.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        dlq.close()
+
+
 def test_fresh_snapshot_is_all_zero_and_empty(conn) -> None:
     assert Stats(conn).snapshot() == {
         "synced": 0,
