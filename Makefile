@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/end_to_end.py
 	$(PY) benchmarks/plex_index.py
 	$(PY) benchmarks/sync_all.py
+	$(PY) benchmarks/queue_take.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .coverage htmlcov

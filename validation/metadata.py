@@ -13,6 +13,7 @@ import json
 import ntpath
 import posixpath
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -76,8 +77,12 @@ class SceneMetadata(BaseModel):
         return int(self.date[:4]) if self.date else None
 
     def fingerprint(self, sync_fields: tuple[str, ...]) -> str:
-        """A digest of exactly what would be sent, so unchanged scenes cost nothing."""
-        sent = {name: _field_value(self, name) for name in sorted(sync_fields) if name != "poster"}
+        """A digest of exactly what would be sent, so unchanged scenes cost nothing.
+
+        The poster is represented by its version in Stash's screenshot link rather
+        than by the image, which sync_all cannot afford to download for every scene.
+        """
+        sent = {name: _field_value(self, name) for name in sorted(sync_fields)}
         blob = json.dumps(sent, sort_keys=True, ensure_ascii=False, default=list)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -85,7 +90,21 @@ class SceneMetadata(BaseModel):
 def _field_value(meta: SceneMetadata, name: str) -> Any:
     if name == "studioCollection":
         return meta.studio
+    if name == "poster":
+        return screenshot_version(meta.screenshot_url)
     return getattr(meta, name)
+
+
+def screenshot_version(url: str | None) -> str | None:
+    """The `t=` of Stash's screenshot link: the scene's update time, which a new cover changes.
+
+    The host is left out, so reaching Stash by another address re-syncs nothing.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    versions = parse_qs(parts.query).get("t")
+    return versions[0] if versions else parts.path
 
 
 def file_stem(path: str) -> str:

@@ -43,6 +43,22 @@ def test_sync_all_queues_changed_scenes_syncs_them_and_a_repeat_writes_nothing(
     assert [r for r in plugin_env.plex.requests if r.method in ("PUT", "POST")] == []
 
 
+def test_sync_all_catches_a_new_cover_whose_hook_was_missed(plugin_env: PluginEnv) -> None:
+    scenes = _library(plugin_env, 3)
+    plugin_env.task("sync_all")
+    scene_id, key = scenes[2]
+    plugin_env.stash.now.advance(60)
+    plugin_env.stash.update_scene(scene_id, screenshot=b"\x89PNG a new cover")  # no hook ran
+    plugin_env.plex.clear_requests()
+    run = plugin_env.task("sync_all")
+    assert (run.output["queued"], run.output["skipped_unchanged"]) == (1, 2)
+    assert plugin_env.plex.item(key).poster == b"\x89PNG a new cover"
+    assert [r.method for r in plugin_env.plex.requests if r.method in ("PUT", "POST")] == [
+        "POST",
+        "PUT",
+    ]
+
+
 def test_sync_recent_only_looks_at_recently_updated_scenes(plugin_env: PluginEnv) -> None:
     scenes = _library(plugin_env, 3)
     plugin_env.task("sync_all")

@@ -189,7 +189,7 @@ def test_fingerprint_ignores_changes_to_fields_that_are_not_synced(field: str) -
 
 
 def test_fingerprint_ignores_unsynced_scene_data() -> None:
-    fields = ALL_SYNC_FIELDS
+    fields = tuple(f for f in ALL_SYNC_FIELDS if f != "poster")
     other = meta(
         organized=False,
         files=[{"path": "/elsewhere.mp4", "size": 9}],
@@ -197,6 +197,19 @@ def test_fingerprint_ignores_unsynced_scene_data() -> None:
         paths={"screenshot": "http://other"},
     )
     assert other.fingerprint(fields) == meta().fingerprint(fields)
+
+
+def test_a_new_cover_changes_the_fingerprint_only_when_posters_are_synced() -> None:
+    before = meta(paths={"screenshot": "http://stash:9999/scene/12/screenshot?t=1700000000"})
+    after = meta(paths={"screenshot": "http://stash:9999/scene/12/screenshot?t=1700000500"})
+    assert after.fingerprint(("title", "poster")) != before.fingerprint(("title", "poster"))
+    assert after.fingerprint(("title",)) == before.fingerprint(("title",))
+
+
+def test_reaching_stash_by_another_address_keeps_the_fingerprint() -> None:
+    local = meta(paths={"screenshot": "http://localhost:9999/scene/12/screenshot?t=17"})
+    lan = meta(paths={"screenshot": "https://nas.lan/stash/scene/12/screenshot?t=17"})
+    assert local.fingerprint(ALL_SYNC_FIELDS) == lan.fingerprint(ALL_SYNC_FIELDS)
 
 
 def test_fingerprint_depends_on_which_fields_are_synced() -> None:
