@@ -128,6 +128,7 @@ class ProcResult(PluginRun):
 
     wall: float = 0.0
     peak_rss_kib: float | None = None
+    cpu_s: float | None = None
     progress: list[tuple[float, float]] = field(default_factory=list)
 
 
@@ -141,6 +142,15 @@ def _vm_hwm_kib(pid: int) -> float | None:
     return None
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a running process, from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run_measured(
     argv: Sequence[str],
     stdin: bytes,
@@ -152,7 +162,7 @@ def run_measured(
 
     Peak RSS is the child's VmHWM from /proc/<pid>/status, polled every 10 ms while
     it runs (VmHWM only grows, so the last reading before exit is the peak but for
-    the final 10 ms). Not `wait4()`/RUSAGE_CHILDREN: Linux folds the high-water mark
+    the final 10 ms); CPU time (user + system) is read the same way. Not `wait4()`/RUSAGE_CHILDREN: Linux folds the high-water mark
     of the forked image, i.e. of this benchmark process with its fakes, into the
     child's ru_maxrss at exec, which made a 45 MB task look like 310 MB.
     """
@@ -168,6 +178,7 @@ def run_measured(
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
     progress: list[tuple[float, float]] = []
     peak: list[float] = []
+    cpu: list[float] = []
     done = threading.Event()
 
     def pump(stream: Any, key: str) -> None:
@@ -182,6 +193,9 @@ def run_measured(
             value = _vm_hwm_kib(proc.pid)
             if value is not None and (not peak or value > peak[0]):
                 peak[:] = [value]
+            seconds = _cpu_seconds(proc.pid)
+            if seconds is not None:
+                cpu[:] = [seconds]
             done.wait(RSS_POLL_S)
 
     threads = [
@@ -213,6 +227,7 @@ def run_measured(
         b"".join(chunks["err"]).decode("utf-8", "replace"),
         wall,
         peak[0] if peak else None,
+        cpu[0] if cpu else None,
         progress,
     )
 

@@ -7,7 +7,7 @@ the time per batch at the start, middle and end, and the total. For a ratio
 measured in the same run it also times, once on the full queue, the full-table
 scan take_due first did (read and decode every open row for every batch).
 
-    .venv/bin/python benchmarks/queue_take.py --jobs 20000 100000
+    .venv/bin/python benchmarks/queue_take.py --scenes 20000 100000
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ def run(jobs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument(
+        "--scenes", "--jobs", dest="jobs", type=int, nargs="+", default=[20_000, 100_000]
+    )
     for jobs in parser.parse_args().jobs:
         run(jobs)
 

@@ -10,10 +10,13 @@ while; that pre-sync also builds the Plex index. Then:
 2. `sync_all` again: nothing changed, so nothing is queued and Plex is not touched.
 
 For each: wall time, scenes/s, Plex requests by kind (per changed scene and in
-total), Stash requests, and the peak RSS of the task process.
+total), Stash requests, and the peak RSS and CPU time of the task process.
+`--read-ahead 0 1 2` runs it all once per PLEXSYNC_READ_AHEAD value, on fresh
+fakes, and compares the first syncs' rates.
 
     .venv/bin/python benchmarks/sync_all.py --scenes 2000
     .venv/bin/python benchmarks/sync_all.py --scenes 20000
+    .venv/bin/python benchmarks/sync_all.py --scenes 2000 --read-ahead 0 1 2
 """
 
 from __future__ import annotations
@@ -108,15 +111,22 @@ def describe(
         + (f", {changed / run.wall:.1f} changed scenes synced/s" if changed else "")
         + f", peak RSS of the task process {mib(run.peak_rss_kib)}"
     )
+    if run.cpu_s is not None:
+        print(
+            f"  CPU of the task process {run.cpu_s:.1f} s = {run.cpu_s / run.wall:.0%} of its wall "
+            "time (the rest it waits for Plex, Stash, the disk, or a CPU the fakes hold)"
+        )
     if changed:
         print(f"  {drain_profile(run, changed)}")
     print_counts("Plex requests", plex_breakdown(plex), per=changed or None)
     print_counts("Stash requests", stash_breakdown(stash), per=changed or None)
 
 
-def run(args: argparse.Namespace) -> bool:
+def run(args: argparse.Namespace, read_ahead: int | None) -> tuple[bool, float]:
+    """The whole scenario; whether every check passed, and the first sync's changed scenes/s."""
     n = args.scenes
-    with Bench.from_args(args) as bench:
+    env = {} if read_ahead is None else {"PLEXSYNC_READ_AHEAD": str(read_ahead)}
+    with Bench.from_args(args, extra_env=env) as bench:
         started = time.perf_counter()
         bench.populate(n)
         print(
@@ -182,12 +192,26 @@ def run(args: argparse.Namespace) -> bool:
             + f", {len(unconverged_after)} after the repeat",
         )
         ok &= check("no worker left behind", not leftover, "lock free, no worker process")
-        return ok
+        return ok, changed / first.wall
+
+
+def compare(rates: dict[int, float]) -> None:
+    base = rates.get(0)
+    print("first sync, changed scenes synced/s by PLEXSYNC_READ_AHEAD:")
+    for depth, rate in rates.items():
+        ratio = f"  = {rate / base:.2f}x read-ahead 0" if base else ""
+        print(f"  {depth}: {rate:.1f}{ratio}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenes", type=int, default=2000, help="scenes (default 2000)")
+    parser.add_argument(
+        "--read-ahead",
+        type=int,
+        nargs="+",
+        help="run once per PLEXSYNC_READ_AHEAD value (default: the plugin's default only)",
+    )
     add_common_args(parser)
     args = parser.parse_args(argv)
     if args.scenes < PRESYNC_EVERY:
@@ -196,7 +220,16 @@ def main(argv: list[str] | None = None) -> int:
         "sync_all",
         {"scenes": args.scenes, "syncFields": "default (with poster)", **common_settings(args)},
     )
-    return 0 if run(args) else 1
+    if not args.read_ahead:
+        return 0 if run(args, None)[0] else 1
+    ok, rates = True, {}
+    for depth in args.read_ahead:
+        print(f"\n== PLEXSYNC_READ_AHEAD={depth}")
+        passed, rates[depth] = run(args, depth)
+        ok &= passed
+    print()
+    compare(rates)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from sync_queue.sync_state import SyncRecords
 from validation.config import Settings
 from validation.metadata import InvalidMetadata
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
+from worker.read_ahead import ReadAhead, read_ahead_depth
 from worker.retry import DEAD_LETTER, decide_retry
 from worker.settings_watch import SettingsWatch, plex_connection_changed
 from worker.stash_reader import StashAuthError, StashError, StashReader
@@ -90,7 +91,9 @@ class Drainer:
         self.stats = Stats(self.state)
         self.status = WorkerStatus(self.state)
         self.index = PlexIndex(self.state, plex, settings.plex_libraries, now)
-        self.syncer = SceneSyncer(settings, plex, self.index, SyncRecords(self.state), stash, now)
+        self.ahead = ReadAhead(plex.fetch_item, stash.screenshot, read_ahead_depth())
+        records = SyncRecords(self.state)
+        self.syncer = SceneSyncer(settings, plex, self.index, records, stash, now, self.ahead)
         self.result = result or DrainResult()
         self.result.new_settings = None
         self.stash_failures = 0
@@ -98,7 +101,7 @@ class Drainer:
         self.foreground = False
 
     def close(self) -> None:
-        for closable in (self.queue, self.dlq, self.state):
+        for closable in (self.ahead, self.queue, self.dlq, self.state):
             closable.close()
 
     def run(self, linger: float, stop_when_only_waiting: bool = False) -> DrainResult:
@@ -186,15 +189,28 @@ class Drainer:
             self._sleep(scaled(STASH_RETRY_S))
             return
         self.stash_failures = 0
-        for position, claimed in enumerate(batch):
-            if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
-                self.queue.release(batch[position:])
-                return
-            try:
-                self._process_one(claimed, scenes.get(claimed.scene_id))
-            except StopDraining:
-                self.queue.release(batch[position + 1 :])
-                raise
+        try:
+            for position, claimed in enumerate(batch):
+                if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
+                    self.queue.release(batch[position:])
+                    return
+                self._read_ahead(batch[position : position + 1 + self.ahead.depth], scenes)
+                try:
+                    self._process_one(claimed, scenes.get(claimed.scene_id))
+                except StopDraining:
+                    self.queue.release(batch[position + 1 :])
+                    raise
+        finally:
+            self.ahead.forget()
+
+    def _read_ahead(self, coming: list[ClaimedScene], scenes: dict[str, dict]) -> None:
+        """Let the next scenes' reads run while this one is written (see worker/read_ahead.py)."""
+        if not self.ahead.depth:
+            return
+        for claimed in coming:
+            scene = scenes.get(claimed.scene_id)
+            if scene is not None:
+                self.syncer.read_ahead(scene)
 
     def _process_one(self, claimed: ClaimedScene, scene: dict | None) -> None:
         self.status.heartbeat(self.now(), claimed.scene_id, self.result.processed)

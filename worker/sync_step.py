@@ -1,7 +1,9 @@
 """One scene, start to finish: validate -> match -> minimal edit -> Plex -> record.
 
 Raises the classified errors of plex/errors.py (and InvalidMetadata) for the drain
-loop to retry or dead-letter; returns an Outcome a person can read otherwise.
+loop to retry or dead-letter; returns an Outcome a person can read otherwise. The
+drain may also ask for a later scene's reads to start early (`read_ahead`); the
+scene's own turn then takes them instead of reading itself.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +25,9 @@ from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
 from plex.path_map import map_path
 from sync_queue.sync_state import SyncRecord, SyncRecords
 from validation.config import Settings
-from validation.metadata import SceneMetadata, scene_to_metadata
+from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadata
 from worker.logs import scene_paths_in_scope
+from worker.read_ahead import ReadAhead
 from worker.stash_reader import StashAuthError, StashError, StashReader
 
 log = logging.getLogger("plexsync.sync")
@@ -52,6 +56,7 @@ class SceneSyncer:
         records: SyncRecords,
         stash: StashReader,
         now: Callable[[], float] = time.time,
+        ahead: ReadAhead | None = None,
     ) -> None:
         self.settings = settings
         self.plex = plex
@@ -59,6 +64,8 @@ class SceneSyncer:
         self.records = records
         self.stash = stash
         self.now = now
+        self.ahead = ahead or ReadAhead(plex.fetch_item, stash.screenshot, 0)
+        self._index_ready = False
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
         meta = scene_to_metadata(scene, self.settings)
@@ -85,17 +92,35 @@ class SceneSyncer:
             raise NotFoundError(f"not in Plex: {match.reason}")
         return self._apply(meta, match, who)
 
+    def read_ahead(self, scene: dict[str, Any]) -> None:
+        """Start reading a later scene's Plex item and screenshot, if its match is already sure.
+
+        Only what the built index answers at once is read ahead; a scene that needs
+        an index refresh, is skipped or is invalid is left to its own turn.
+        """
+        if not self.ahead.depth or not self._index_ready:
+            return
+        try:
+            meta = scene_to_metadata(scene, self.settings)
+        except InvalidMetadata:
+            return
+        if self.ahead.started(meta.scene_id) or (
+            self.settings.skip_unorganized and not meta.organized
+        ):
+            return
+        result = self._lookup(meta)
+        if result.rating_key is not None and result.confidence == HIGH:
+            self.ahead.start(meta.scene_id, str(result.rating_key), self._screenshot_url(meta))
+
     def match(self, meta: SceneMetadata) -> MatchResult:
         """Match against the index; a miss refreshes the sections that could hold the file."""
         self.index.ensure()
-        scene = SceneFiles(tuple((f.path, f.size) for f in meta.files), meta.urls)
-        windows = self.index.windows_server
-        machine = self.plex.machine_identifier
-        result = match_scene(scene, self.settings.path_map, self.index, windows, machine)
+        self._index_ready = True
+        result = self._lookup(meta)
         if result.confidence != HIGH and meta.files:
             mapped = map_path(meta.files[0].path, self.settings.path_map)
             if self.index.refresh_for_missing(mapped):
-                result = match_scene(scene, self.settings.path_map, self.index, windows, machine)
+                result = self._lookup(meta)
         log.debug(
             "scene %s matched %s (%s: %s)",
             meta.scene_id,
@@ -105,11 +130,23 @@ class SceneSyncer:
         )
         return result
 
+    def _lookup(self, meta: SceneMetadata) -> MatchResult:
+        scene = SceneFiles(tuple((f.path, f.size) for f in meta.files), meta.urls)
+        windows = self.index.windows_server
+        machine = self.plex.machine_identifier
+        return match_scene(scene, self.settings.path_map, self.index, windows, machine)
+
+    def _screenshot_url(self, meta: SceneMetadata) -> str | None:
+        """The screenshot to read ahead: only when the poster is synced whatever Plex has."""
+        wanted = "poster" in self.settings.sync_fields and not self.settings.preserve_plex_edits
+        return meta.screenshot_url if wanted else None
+
     def _apply(self, meta: SceneMetadata, match: MatchResult, who: str) -> Outcome:
         key = str(match.rating_key)
         record = self.records.get(meta.scene_id)
+        early_item, early_screenshot = self.ahead.take(meta.scene_id, key)
         try:
-            item = self.plex.fetch_item(key)
+            item = early_item.result() if early_item else self.plex.fetch_item(key)
         except NotFoundError:
             self.index.forget(key)
             raise
@@ -124,19 +161,22 @@ class SceneSyncer:
         )
         params = dict(plan.params)
         poster_sha = record.poster_sha if record and record.rating_key == key else None
-        new_poster = self._poster(meta, item, poster_sha)
+        new_poster = self._poster(meta, item, poster_sha, early_screenshot)
         changed = list(plan.changed)
-        if new_poster is not None:
-            self.plex.upload_poster(item, new_poster[0])
-            self.records.save_poster(meta.scene_id, key, new_poster[1], self.now())
-            poster_sha = new_poster[1]
-            changed.append("poster")
-        if new_poster is not None or (poster_sha and "thumb" not in current.locked):
-            params["thumb.locked"] = "1"  # also when an earlier attempt uploaded the poster
-        if params:
-            self.plex.edit(item, params)
-        if plan.set_rating:
-            self.plex.rate(item, plan.rating)
+        try:
+            if new_poster is not None:
+                self.plex.upload_poster(item, new_poster[0])
+                self.records.save_poster(meta.scene_id, key, new_poster[1], self.now())
+                poster_sha = new_poster[1]
+                changed.append("poster")
+            if new_poster is not None or (poster_sha and "thumb" not in current.locked):
+                params["thumb.locked"] = "1"  # also when an earlier attempt uploaded the poster
+            if params:
+                self.plex.edit(item, params)
+            if plan.set_rating:
+                self.plex.rate(item, plan.rating)
+        finally:
+            self.ahead.written(key)
         self.records.save(
             SyncRecord(
                 meta.scene_id,
@@ -153,7 +193,7 @@ class SceneSyncer:
         return Outcome(SYNCED, f"{who} -> {target}: updated {', '.join(changed)}", key)
 
     def _poster(
-        self, meta: SceneMetadata, item: Any, known_sha: str | None
+        self, meta: SceneMetadata, item: Any, known_sha: str | None, early: Future | None
     ) -> tuple[bytes, str] | None:
         """The screenshot bytes and hash when they differ from what Plex last got from us."""
         if "poster" not in self.settings.sync_fields or not meta.screenshot_url:
@@ -161,7 +201,7 @@ class SceneSyncer:
         if self.settings.preserve_plex_edits and getattr(item, "thumb", None):
             return None
         try:
-            image = self.stash.screenshot(meta.screenshot_url)
+            image = early.result() if early else self.stash.screenshot(meta.screenshot_url)
         except StashAuthError:
             raise
         except StashError as exc:
