@@ -39,6 +39,8 @@ from benchmarks.common import (
     percentile,
     print_header,
 )
+from worker.drain import IDLE_POLL_S
+from worker.process import LINGER_S
 
 CONTRACT_LIMIT_S = 10.0
 SAMPLE_TIMEOUT_S = 60.0
@@ -276,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
             "cold samples": args.cold_samples,
             "bulk edit": args.bulk,
             "pause before a warm sample": f"uniform 0-{WARM_GAP_MAX_S:g} s (seed {args.seed})",
-            "PLEXSYNC_TIME_SCALE": "1 (real waits: worker linger 2 s, idle poll 0.5 s)",
+            "PLEXSYNC_TIME_SCALE": (
+                f"1 (real waits: worker linger {LINGER_S:g} s, idle poll {IDLE_POLL_S:g} s)"
+            ),
             **common_settings(args),
         },
     )

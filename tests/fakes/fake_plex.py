@@ -30,6 +30,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.fakes.http_server import FakeHTTPServer
+
 PMS_VERSION = "1.41.3.9314-a0bfb8370"
 MEDIA_TAG_VERSION = "1734362234"
 LIBRARY_IDENTIFIER = "com.plexapp.plugins.library"
@@ -327,12 +329,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-
 class FakePlex:
     """In-process fake PMS with fault injection; see the module docstring for why."""
 
@@ -368,7 +364,7 @@ class FakePlex:
         self._fail_rules: list[_FailRule] = []
         self._hangs: list[list[float]] = []
         self._down = False
-        self._server: _Server | None = None
+        self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
@@ -394,7 +390,7 @@ class FakePlex:
 
     def _listen(self) -> None:
         handler = type("Handler", (_Handler,), {"fake": self})
-        server = _Server(("127.0.0.1", self.port), handler)
+        server = FakeHTTPServer(("127.0.0.1", self.port), handler)
         self.port = server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         thread = threading.Thread(

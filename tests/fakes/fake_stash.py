@@ -49,7 +49,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -64,6 +64,8 @@ from graphql import (
     parse,
     validate,
 )
+
+from tests.fakes.http_server import FakeHTTPServer
 
 SCHEMA_PATH = Path(__file__).with_name("stash_schema.graphql")
 STASH_VERSION = "v0.30.1"
@@ -648,7 +650,7 @@ class FakeStash:
         self._next_file = 1
         self._fail_queue: list[_Response] = []
         self._latency = 0.0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
 
@@ -678,8 +680,7 @@ class FakeStash:
         class Handler(_Handler):
             owner = fake
 
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
-        server.daemon_threads = True
+        server = FakeHTTPServer(("127.0.0.1", self._port), Handler)
         self._server = server
         self._port = server.server_address[1]
         self._thread = threading.Thread(
