@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from plex.client import PlexClient
-from plex.edits import build_edit
+from plex.edits import EditPlan, build_edit
 from plex.errors import NotFoundError
 from plex.index import PlexIndex
-from plex.item_values import read_values
+from plex.item_values import PlexValues, read_values
 from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
 from plex.path_map import map_path
 from sync_queue.sync_state import SyncRecord, SyncRecords
@@ -144,39 +144,26 @@ class SceneSyncer:
     def _apply(self, meta: SceneMetadata, match: MatchResult, who: str) -> Outcome:
         key = str(match.rating_key)
         record = self.records.get(meta.scene_id)
+        previous = record if record is not None and record.rating_key == key else None
         early_item, early_screenshot = self.ahead.take(meta.scene_id, key)
-        try:
-            item = early_item.result() if early_item else self.plex.fetch_item(key)
-        except NotFoundError:
-            self.index.forget(key)
-            raise
+        item = self._fetch(key, early_item)
         current = read_values(item)
-        previous_studio = record.studio_sent if record and record.rating_key == key else None
         plan = build_edit(
             meta,
             current,
             self.settings.sync_fields,
             self.settings.preserve_plex_edits,
-            previous_studio,
+            previous.studio_sent if previous else None,
         )
-        params = dict(plan.params)
-        poster_sha = record.poster_sha if record and record.rating_key == key else None
+        poster_sha = previous.poster_sha if previous else None
         new_poster = self._poster(meta, item, poster_sha, early_screenshot)
-        changed = list(plan.changed)
         try:
-            if new_poster is not None:
-                self.plex.upload_poster(item, new_poster[0])
-                self.records.save_poster(meta.scene_id, key, new_poster[1], self.now())
-                poster_sha = new_poster[1]
-                changed.append("poster")
-            if new_poster is not None or (poster_sha and "thumb" not in current.locked):
-                params["thumb.locked"] = "1"  # also when an earlier attempt uploaded the poster
-            if params:
-                self.plex.edit(item, params)
-            if plan.set_rating:
-                self.plex.rate(item, plan.rating)
+            poster_sha = self._write(
+                meta.scene_id, key, item, plan, current, poster_sha, new_poster
+            )
         finally:
             self.ahead.written(key)
+        changed = [*plan.changed, "poster"] if new_poster is not None else list(plan.changed)
         self.records.save(
             SyncRecord(
                 meta.scene_id,
@@ -191,6 +178,38 @@ class SceneSyncer:
         if not changed:
             return Outcome(UNCHANGED, f"{who} -> {target}: already up to date", key)
         return Outcome(SYNCED, f"{who} -> {target}: updated {', '.join(changed)}", key)
+
+    def _fetch(self, key: str, early: Future | None) -> Any:
+        """The item as read ahead, or read now; an item gone from Plex leaves the index."""
+        try:
+            return early.result() if early else self.plex.fetch_item(key)
+        except NotFoundError:
+            self.index.forget(key)
+            raise
+
+    def _write(
+        self,
+        scene_id: str,
+        key: str,
+        item: Any,
+        plan: EditPlan,
+        current: PlexValues,
+        poster_sha: str | None,
+        new_poster: tuple[bytes, str] | None,
+    ) -> str | None:
+        """Poster, then the one edit, then the rating; returns the poster hash Plex now has."""
+        params = dict(plan.params)
+        if new_poster is not None:
+            self.plex.upload_poster(item, new_poster[0])
+            self.records.save_poster(scene_id, key, new_poster[1], self.now())
+            poster_sha = new_poster[1]
+        if new_poster is not None or (poster_sha and "thumb" not in current.locked):
+            params["thumb.locked"] = "1"  # also when an earlier attempt uploaded the poster
+        if params:
+            self.plex.edit(item, params)
+        if plan.set_rating:
+            self.plex.rate(item, plan.rating)
+        return poster_sha
 
     def _poster(
         self, meta: SceneMetadata, item: Any, known_sha: str | None, early: Future | None

