@@ -190,18 +190,22 @@ class Drainer:
             return
         self.stash_failures = 0
         try:
-            for position, claimed in enumerate(batch):
-                if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
-                    self.queue.release(batch[position:])
-                    return
-                self._read_ahead(batch[position : position + 1 + self.ahead.depth], scenes)
-                try:
-                    self._process_one(claimed, scenes.get(claimed.scene_id))
-                except StopDraining:
-                    self.queue.release(batch[position + 1 :])
-                    raise
+            self._sync_each(batch, scenes)
         finally:
             self.ahead.forget()
+
+    def _sync_each(self, batch: list[ClaimedScene], scenes: dict[str, dict]) -> None:
+        """One scene after another; on a stop or an open breaker the rest go back untouched."""
+        for position, claimed in enumerate(batch):
+            if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
+                self.queue.release(batch[position:])
+                return
+            self._read_ahead(batch[position : position + 1 + self.ahead.depth], scenes)
+            try:
+                self._process_one(claimed, scenes.get(claimed.scene_id))
+            except StopDraining:
+                self.queue.release(batch[position + 1 :])
+                raise
 
     def _read_ahead(self, coming: list[ClaimedScene], scenes: dict[str, dict]) -> None:
         """Let the next scenes' reads run while this one is written (see worker/read_ahead.py)."""
