@@ -10,6 +10,7 @@ import persistqueue
 import pytest
 from persistqueue.serializers import json as pq_json
 
+from sync_queue import job_queue
 from sync_queue.data_dir import QUEUE_DB
 from sync_queue.enqueue import (
     STATUS_ACKED,
@@ -279,6 +280,24 @@ def test_release_returns_claims_to_the_queue_untouched(queue: JobQueue) -> None:
     assert [r[3] for r in rows(queue.path)] == [STATUS_READY, STATUS_READY]
     assert queue.counts(NOW) == QueueCounts(pending=2, in_progress=0, waiting_retry=0)
     assert [c.job for c in queue.take_due(NOW, 10)] == [job("1"), job("2")]
+
+
+def test_released_scenes_are_taken_first_without_reading_the_queue_again(
+    queue: JobQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue.enqueue([job("1"), job("2"), job("3"), job("4", not_before=NOW + 60)])
+    claimed = queue.take_due(NOW, 2)
+    queue.enqueue([job("2"), job("5")])  # a hook saves scene 2 again meanwhile, and scene 5
+    queue.release(claimed)
+    decoded = []
+    monkeypatch.setattr(
+        job_queue, "_decode", lambda data: decoded.append(data) or Job.from_json(data)
+    )
+    again = queue.take_due(NOW, 10)
+    assert [c.scene_id for c in again] == ["1", "2", "3", "5"]
+    assert [len(c.row_ids) for c in again] == [1, 2, 1, 1]
+    assert len(decoded) == 2  # only the two rows added since the last look
+    assert queue.counts(NOW) == QueueCounts(pending=0, in_progress=5, waiting_retry=1)
 
 
 def test_counts_by_state(queue: JobQueue) -> None:
