@@ -94,3 +94,23 @@ def test_two_scenes_on_one_item_in_a_batch_the_later_scene_wins_every_field(
     assert run.output["failed"] == 0, run.output
     assert plugin_env.plex.item(first_key).title == "Stash 0"
     assert plugin_env.plex.item(key).title == "Before"
+
+
+def test_an_item_deleted_from_plex_fails_only_its_own_scene_when_read_ahead(
+    plugin_env: PluginEnv,
+) -> None:
+    keys = _queue_scenes(plugin_env, 3)
+    plugin_env.task("process_queue")  # builds the index with all three items
+    plugin_env.plex.delete_item(keys[1])
+    for scene_id in ("1", "2", "3"):
+        plugin_env.stash.update_scene(scene_id, title=f"Renamed {scene_id}")
+        plugin_env.hook(scene_id, fields=["title"], PLEXSYNC_NO_WORKER="1")
+    plugin_env.plex.clear_requests()
+    run = plugin_env.task("process_queue")
+    assert (run.output["synced"], run.output["failed"], run.output["dead_lettered"]) == (2, 1, 0)
+    assert plugin_env.plex.item(keys[0]).title == "Renamed 1"
+    assert plugin_env.plex.item(keys[2]).title == "Renamed 3"
+    assert ("GET", keys[1]) in _reads_and_writes(plugin_env)
+    status = plugin_env.task("queue_status").output
+    assert (status["waiting_retry"], status["dead_letters"]) == (1, 0)
+    assert any('scene 2 "Renamed 2"' in line and "not_found" in line for line in run.log_lines())
