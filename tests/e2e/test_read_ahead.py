@@ -107,10 +107,13 @@ def test_an_item_deleted_from_plex_fails_only_its_own_scene_when_read_ahead(
         plugin_env.hook(scene_id, fields=["title"], PLEXSYNC_NO_WORKER="1")
     plugin_env.plex.clear_requests()
     run = plugin_env.task("process_queue")
-    assert (run.output["synced"], run.output["failed"], run.output["dead_lettered"]) == (2, 1, 0)
+    # The not-found retry may come due again during the drain (PLEXSYNC_TIME_SCALE): >= 1.
+    assert (run.output["synced"], run.output["dead_lettered"]) == (2, 0)
+    assert run.output["failed"] >= 1
     assert plugin_env.plex.item(keys[0]).title == "Renamed 1"
     assert plugin_env.plex.item(keys[2]).title == "Renamed 3"
     assert ("GET", keys[1]) in _reads_and_writes(plugin_env)
     status = plugin_env.task("queue_status").output
-    assert (status["waiting_retry"], status["dead_letters"]) == (1, 0)
+    assert status["pending"] + status["in_progress"] + status["waiting_retry"] == 1
+    assert status["dead_letters"] == 0
     assert any('scene 2 "Renamed 2"' in line and "not_found" in line for line in run.log_lines())
