@@ -96,7 +96,7 @@ def test_two_scenes_on_one_item_in_a_batch_the_later_scene_wins_every_field(
     assert plugin_env.plex.item(key).title == "Before"
 
 
-def test_an_item_deleted_from_plex_fails_only_its_own_scene_when_read_ahead(
+def test_an_item_deleted_from_plex_fails_only_its_own_scene_until_plex_has_it_again(
     plugin_env: PluginEnv,
 ) -> None:
     keys = _queue_scenes(plugin_env, 3)
@@ -117,3 +117,8 @@ def test_an_item_deleted_from_plex_fails_only_its_own_scene_when_read_ahead(
     assert status["pending"] + status["in_progress"] + status["waiting_retry"] == 1
     assert status["dead_letters"] == 0
     assert any('scene 2 "Renamed 2"' in line and "not_found" in line for line in run.log_lines())
+    back = plugin_env.plex.add_item("1", "rescanned", [("/media/ahead/1.mp4", 101)])
+    wait_until(
+        lambda: plugin_env.plex.item(back).title == "Renamed 2", 60, message="the re-added item"
+    )
+    plugin_env.wait_idle(60)

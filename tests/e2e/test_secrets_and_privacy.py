@@ -123,6 +123,8 @@ def test_obfuscate_paths_hides_every_path_in_every_log_line(plugin_env: PluginEn
         plugin_env.task("health_check"),
         plugin_env.task("sync_all"),
     ]
+    plugin_env.plex.add_item("1", "scanned late", [(missing, 10)])  # the worker's retry finds it
+    plugin_env.wait_idle(60)
     lines = plugin_env.log_file_lines() + [line for run in runs for line in run.log_lines()]
     assert any("<path:" in line for line in lines)
     for fragment in ("/media", "private folder", "holiday video", "not in plex"):
