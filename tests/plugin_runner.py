@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = ROOT / "PlexSync.py"
+PYCACHE = Path(tempfile.gettempdir()) / "plexsync-tests-pycache"
 
 
 @dataclass
@@ -113,11 +115,15 @@ def wait_until(
 
 def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLEX", "STASH_PLUGIN"))}
+    # As on a user's machine, the plugin's compiled modules are cached between runs
+    # (outside the repository): without it every hook and task compiles them again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         {
             "STASH_PLUGIN_DATA": str(data_dir),
             "PLEXSYNC_TIME_SCALE": "0.01",
             "PYTHONPATH": str(ROOT.parent),
+            "PYTHONPYCACHEPREFIX": str(PYCACHE),
         }
     )
     env.update(extra)
