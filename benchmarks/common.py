@@ -162,7 +162,8 @@ def run_measured(
 
     Peak RSS is the child's VmHWM from /proc/<pid>/status, polled every 10 ms while
     it runs (VmHWM only grows, so the last reading before exit is the peak but for
-    the final 10 ms); CPU time (user + system) is read the same way. Not `wait4()`/RUSAGE_CHILDREN: Linux folds the high-water mark
+    the final 10 ms); CPU time (user + system) is read the same way, from
+    /proc/<pid>/stat. Not `wait4()`/RUSAGE_CHILDREN: Linux folds the high-water mark
     of the forked image, i.e. of this benchmark process with its fakes, into the
     child's ru_maxrss at exec, which made a 45 MB task look like 310 MB.
     """

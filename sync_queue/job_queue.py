@@ -75,7 +75,11 @@ class _OpenRows:
         return [row_id for row_id, _ in self.by_scene.pop(scene_id)]
 
     def put_back(self, rows: list[tuple[str, int, float]]) -> None:
-        """Released rows go back ahead of the rest, in their order, joined by their scenes' newer rows."""
+        """Released rows go back ahead of the rest, in their order.
+
+        Rows of the same scenes read meanwhile join them, so one claim still
+        settles every row of a scene.
+        """
         known = self.by_scene
         self.by_scene, self.due_at = {}, {}
         for scene_id, row_id, due_at in rows:

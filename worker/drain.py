@@ -93,7 +93,7 @@ class Drainer:
         self.index = PlexIndex(self.state, plex, settings.plex_libraries, now)
         self.ahead = ReadAhead(plex.fetch_item, stash.screenshot, read_ahead_depth())
         records = SyncRecords(self.state)
-        self.syncer = SceneSyncer(settings, plex, self.index, records, stash, now, self.ahead)
+        self.syncer = SceneSyncer(settings, plex, self.index, records, stash, self.ahead, now)
         self.result = result or DrainResult()
         self.result.new_settings = None
         self.stash_failures = 0
@@ -209,8 +209,6 @@ class Drainer:
 
     def _read_ahead(self, coming: list[ClaimedScene], scenes: dict[str, dict]) -> None:
         """Let the next scenes' reads run while this one is written (see worker/read_ahead.py)."""
-        if not self.ahead.depth:
-            return
         for claimed in coming:
             scene = scenes.get(claimed.scene_id)
             if scene is not None:

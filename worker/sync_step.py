@@ -55,8 +55,8 @@ class SceneSyncer:
         index: PlexIndex,
         records: SyncRecords,
         stash: StashReader,
+        ahead: ReadAhead,
         now: Callable[[], float] = time.time,
-        ahead: ReadAhead | None = None,
     ) -> None:
         self.settings = settings
         self.plex = plex
@@ -64,7 +64,7 @@ class SceneSyncer:
         self.records = records
         self.stash = stash
         self.now = now
-        self.ahead = ahead or ReadAhead(plex.fetch_item, stash.screenshot, 0)
+        self.ahead = ahead
         self._index_ready = False
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
