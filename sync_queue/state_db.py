@@ -24,6 +24,17 @@ CREATE TABLE IF NOT EXISTS sync_records (
     poster_sha TEXT,
     studio_sent TEXT
 );
+CREATE TABLE IF NOT EXISTS written_values (
+    rating_key TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (rating_key, field)
+);
+CREATE TABLE IF NOT EXISTS folder_scans (
+    folder TEXT PRIMARY KEY,
+    section TEXT,
+    requested_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS plex_files (
     path TEXT NOT NULL,
     folded TEXT NOT NULL,

@@ -100,6 +100,7 @@ def _fields(result: DrainResult) -> dict[str, Any]:
         "synced": result.synced,
         "unchanged": result.unchanged,
         "skipped": result.skipped,
+        "skipped_no_metadata": result.skipped_no_metadata,
         "failed": result.failed,
         "dead_lettered": result.dead_lettered,
         "remaining": result.remaining,

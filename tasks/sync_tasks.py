@@ -35,6 +35,7 @@ class Plan:
     jobs: list[Job]
     unchanged: int = 0
     unorganized: int = 0
+    no_metadata: int = 0
 
 
 def plan_jobs(
@@ -55,7 +56,9 @@ def plan_jobs(
                 Job(scene_id, event, now)
             )  # the worker dead-letters it with the reason
             continue
-        if settings.skip_unorganized and not meta.organized:
+        if not meta.has_metadata:
+            plan.no_metadata += 1  # CONTRACT §6: nothing to say yet, so nothing to erase with
+        elif settings.skip_unorganized and not meta.organized:
             plan.unorganized += 1
         elif recorded.get(scene_id) == meta.fingerprint(settings.sync_fields):
             plan.unchanged += 1
@@ -80,7 +83,7 @@ def _sync(
     settings = run.ctx.settings
     queue, state = JobQueue(run.data_dir), open_state_db(run.data_dir)
     records = SyncRecords(state)
-    queued = unchanged = unorganized = seen = 0
+    queued = unchanged = unorganized = no_metadata = seen = 0
     try:
         for scenes, total in pages:
             ids = [str(s["id"]) for s in scenes]
@@ -88,25 +91,29 @@ def _sync(
             queued += queue.enqueue(plan.jobs)
             unchanged += plan.unchanged
             unorganized += plan.unorganized
+            no_metadata += plan.no_metadata
             seen += len(scenes)
             run.progress(QUEUE_SHARE_OF_PROGRESS * min(1.0, seen / max(1, total)))
     finally:
         queue.close()
         state.close()
     log.info(
-        "%s: %d scene(s) read, %d queued, %d unchanged, %d not organized",
+        "%s: %d scene(s) read, %d queued, %d unchanged, %d not organized, %d without metadata",
         event,
         seen,
         queued,
         unchanged,
         unorganized,
+        no_metadata,
     )
     counts = {"queued": queued, "skipped_unchanged": unchanged, "skipped_unorganized": unorganized}
     try:
         drained = drain_in_foreground(run, QUEUE_SHARE_OF_PROGRESS)
     except TaskError as exc:
         raise TaskError(str(exc), {**counts, **(exc.output or {})}) from None
-    return {**counts, **drained}
+    # Scenes left out here and scenes the drain found empty (queued earlier by a hook).
+    no_metadata += int(drained.pop("skipped_no_metadata", 0))
+    return {**counts, "skipped_no_metadata": no_metadata, **drained}
 
 
 def _all_pages(stash: StashReader) -> Iterator[tuple[list[dict[str, Any]], int]]:

@@ -38,6 +38,7 @@ class SceneMetadata(BaseModel):
 
     scene_id: str
     title: str
+    title_is_file_name: bool = False
     date: str | None = None
     summary: str = ""
     studio: str = ""
@@ -71,6 +72,27 @@ class SceneMetadata(BaseModel):
         if not 0 <= value <= 10:
             raise ValueError(f"rating {value} is outside 0-10 (rating100 must be 0-100)")
         return round(value, 1)
+
+    @property
+    def stash_title(self) -> str:
+        """The title Stash has; empty when `title` is only the file name standing in for it."""
+        return "" if self.title_is_file_name else self.title
+
+    @property
+    def has_metadata(self) -> bool:
+        """Whether Stash knows anything about the scene yet (CONTRACT §6).
+
+        A scene fresh from a Stash scan has none of these; syncing it would only
+        overwrite what a Plex agent found. Rating, director and URLs alone do not count.
+        """
+        return bool(
+            self.stash_title
+            or self.summary
+            or self.date
+            or self.studio
+            or self.performers
+            or self.tags
+        )
 
     @property
     def year(self) -> int | None:
@@ -122,7 +144,9 @@ def scene_to_metadata(scene: dict[str, Any], settings: Settings) -> SceneMetadat
         if f.get("path")
     )
     title = clean_title(scene.get("title"))
-    if not title and files:
+    from_file = not title and bool(files)
+    if from_file:
+        # Without a Stash title Plex shows the file name, as it would before any sync.
         title = clean_title(file_stem(files[0].path))
     if settings.clean_titles and title:
         title = transliterate(title)
@@ -132,6 +156,7 @@ def scene_to_metadata(scene: dict[str, Any], settings: Settings) -> SceneMetadat
         return SceneMetadata(
             scene_id=str(scene["id"]),
             title=title,
+            title_is_file_name=from_file,
             date=scene.get("date"),
             summary=clean_summary(scene.get("details")),
             studio=clean_text(studio.get("name"), 255),

@@ -24,6 +24,7 @@ from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import ClaimedScene, JobQueue
 from sync_queue.state_db import open_state_db
 from sync_queue.sync_state import SyncRecords
+from sync_queue.written_values import WrittenValues
 from validation.config import Settings
 from validation.metadata import InvalidMetadata
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
@@ -33,7 +34,7 @@ from worker.settings_watch import SettingsWatch, plex_connection_changed
 from worker.stash_reader import StashAuthError, StashError, StashReader
 from worker.stats import Stats
 from worker.status import WorkerStatus
-from worker.sync_step import SKIPPED, SYNCED, UNCHANGED, SceneSyncer, describe
+from worker.sync_step import NO_METADATA, SKIPPED, SYNCED, UNCHANGED, SceneSyncer, describe
 from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.worker")
@@ -54,6 +55,7 @@ class DrainResult:
     synced: int = 0
     unchanged: int = 0
     skipped: int = 0
+    skipped_no_metadata: int = 0
     failed: int = 0
     dead_lettered: int = 0
     remaining: int = 0
@@ -93,7 +95,10 @@ class Drainer:
         self.index = PlexIndex(self.state, plex, settings.plex_libraries, now)
         self.ahead = ReadAhead(plex.fetch_item, stash.screenshot, read_ahead_depth())
         records = SyncRecords(self.state)
-        self.syncer = SceneSyncer(settings, plex, self.index, records, stash, self.ahead, now)
+        written = WrittenValues(self.state)
+        self.syncer = SceneSyncer(
+            settings, plex, self.index, records, written, stash, self.ahead, now
+        )
         self.result = result or DrainResult()
         self.result.new_settings = None
         self.stash_failures = 0
@@ -258,6 +263,10 @@ class Drainer:
             self.result.unchanged += 1
             self.stats.incr("skipped_unchanged")
             self.stats.record_sync(self.now() - started, self.now())
+            log.info("%s", outcome.message)
+        elif outcome.status == NO_METADATA:
+            self.result.skipped_no_metadata += 1
+            self.stats.incr("skipped_no_metadata")
             log.info("%s", outcome.message)
         elif outcome.status == SKIPPED:
             self.result.skipped += 1

@@ -59,6 +59,7 @@ class Stats:
         return {
             "synced": counters.get("synced", 0),
             "skipped_unchanged": counters.get("skipped_unchanged", 0),
+            "skipped_no_metadata": counters.get("skipped_no_metadata", 0),
             "failed": counters.get("failed", 0),
             "dead_lettered": counters.get("dead_lettered", 0),
             "failed_by_kind": {

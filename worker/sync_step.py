@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from plex.client import PlexClient
-from plex.edits import EditPlan, build_edit
+from plex.edits import EditPlan, assume_written, build_edit
 from plex.errors import NotFoundError
 from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
 from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
 from plex.path_map import map_path
 from sync_queue.sync_state import SyncRecord, SyncRecords
+from sync_queue.written_values import WrittenValues
 from validation.config import Settings
 from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadata
 from worker.logs import scene_paths_in_scope
@@ -34,6 +35,7 @@ log = logging.getLogger("plexsync.sync")
 SYNCED = "synced"
 UNCHANGED = "unchanged"
 SKIPPED = "skipped"
+NO_METADATA = "no_metadata"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class SceneSyncer:
         plex: PlexClient,
         index: PlexIndex,
         records: SyncRecords,
+        written: WrittenValues,
         stash: StashReader,
         ahead: ReadAhead,
         now: Callable[[], float] = time.time,
@@ -62,6 +65,7 @@ class SceneSyncer:
         self.plex = plex
         self.index = index
         self.records = records
+        self.written = written
         self.stash = stash
         self.now = now
         self.ahead = ahead
@@ -74,6 +78,9 @@ class SceneSyncer:
             [f.path for f in meta.files]
             + [map_path(f.path, self.settings.path_map) for f in meta.files]
         )
+        if not meta.has_metadata:
+            # A scene fresh from a Stash scan: syncing it would only erase what Plex has.
+            return Outcome(NO_METADATA, f"{who}: skipped: no metadata in Stash yet")
         if self.settings.skip_unorganized and not meta.organized:
             return Outcome(SKIPPED, f"{who}: skipped, not marked organized (skipUnorganized is on)")
         match = self.match(meta)
@@ -104,8 +111,10 @@ class SceneSyncer:
             meta = scene_to_metadata(scene, self.settings)
         except InvalidMetadata:
             return
-        if self.ahead.started(meta.scene_id) or (
-            self.settings.skip_unorganized and not meta.organized
+        if (
+            self.ahead.started(meta.scene_id)
+            or not meta.has_metadata
+            or (self.settings.skip_unorganized and not meta.organized)
         ):
             return
         result = self._lookup(meta)
@@ -148,12 +157,11 @@ class SceneSyncer:
         early_item, early_screenshot = self.ahead.take(meta.scene_id, key)
         item = self._fetch(key, early_item)
         current = read_values(item)
+        written = self.written.get(key)
+        if not written and previous is not None and previous.fingerprint:
+            written = assume_written(current, self.settings.sync_fields, previous.studio_sent)
         plan = build_edit(
-            meta,
-            current,
-            self.settings.sync_fields,
-            self.settings.preserve_plex_edits,
-            previous.studio_sent if previous else None,
+            meta, current, self.settings.sync_fields, self.settings.preserve_plex_edits, written
         )
         poster_sha = previous.poster_sha if previous else None
         new_poster = self._poster(meta, item, poster_sha, early_screenshot)
@@ -164,6 +172,7 @@ class SceneSyncer:
         finally:
             self.ahead.written(key)
         changed = [*plan.changed, "poster"] if new_poster is not None else list(plan.changed)
+        self.written.save(key, plan.written)
         self.records.save(
             SyncRecord(
                 meta.scene_id,
@@ -175,9 +184,13 @@ class SceneSyncer:
             )
         )
         target = f'Plex item {key} "{current.title}"' if current.title else f"Plex item {key}"
-        if not changed:
+        locked = f"locked {', '.join(plan.locked)}" if plan.locked else ""
+        if not changed and not locked:
             return Outcome(UNCHANGED, f"{who} -> {target}: already up to date", key)
-        return Outcome(SYNCED, f"{who} -> {target}: updated {', '.join(changed)}", key)
+        updated = f"updated {', '.join(changed)}" if changed else ""
+        return Outcome(
+            SYNCED, f"{who} -> {target}: {'; '.join(filter(None, (updated, locked)))}", key
+        )
 
     def _fetch(self, key: str, early: Future | None) -> Any:
         """The item as read ahead, or read now; an item gone from Plex leaves the index."""

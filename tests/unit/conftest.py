@@ -11,6 +11,21 @@ from hooks import protocol
 from plex.item_values import PlexValues
 from validation.metadata import SceneMetadata
 
+ALL_LOCKS = frozenset(
+    [
+        "title",
+        "summary",
+        "studio",
+        "originallyAvailableAt",
+        "year",
+        "genre",
+        "actor",
+        "director",
+        "collection",
+        "thumb",
+    ]
+)
+
 
 @pytest.fixture
 def no_secrets(monkeypatch: pytest.MonkeyPatch) -> set[str]:
@@ -27,7 +42,7 @@ def real_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def same_as(meta: SceneMetadata, **changes: Any) -> PlexValues:
-    """What Plex shows once `meta` has been synced, with `changes` applied."""
+    """What Plex shows once `meta` has been synced (every field locked), with `changes` applied."""
     values = PlexValues(
         rating_key="500",
         title=meta.title,
@@ -39,5 +54,6 @@ def same_as(meta: SceneMetadata, **changes: Any) -> PlexValues:
         directors=(meta.director,) if meta.director else (),
         collections=(meta.studio,) if meta.studio else (),
         user_rating=meta.rating,
+        locked=ALL_LOCKS,
     )
     return replace(values, **changes)

@@ -1,4 +1,7 @@
-"""The minimal, locked Plex edit that makes an item show a scene's metadata."""
+"""The minimal, locked Plex edit that makes an item show a scene's metadata.
+
+Also the rule of CONTRACT §6: an empty Stash value clears only what PlexSync wrote.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 import pytest
 from plexapi.mixins import EditTagsMixin
 
-from plex.edits import EditPlan, build_edit
+from plex.edits import EditPlan, assume_written, build_edit
 from plex.item_values import PlexValues
 from tests.unit.conftest import same_as
 from validation.config import ALL_SYNC_FIELDS
@@ -27,19 +30,34 @@ META = SceneMetadata(
     director="Jane",
     rating=8.5,
 )
+# What PlexSync owns after it synced META: every field, with META's values.
+OWNED = assume_written(same_as(META), ALL, "Acme")
+# A Plex item filled by an agent before PlexSync ever touched it.
+AGENT = PlexValues(
+    rating_key="500",
+    title="Agent Title",
+    summary="Agent summary",
+    studio="Agent Studio",
+    date="2001-02-03",
+    genres=("Drama",),
+    actors=("Agent Actor",),
+    directors=("Agent Director",),
+    collections=("Agent Collection",),
+    user_rating=6.0,
+)
+EMPTY_SCENE = SceneMetadata(scene_id="1", title="clip", title_is_file_name=True)
 
 
 def edit(meta: SceneMetadata = META, fields=ALL, **kwargs: Any) -> EditPlan:
     current = kwargs.pop("current", None) or same_as(META)
-    return build_edit(
-        meta, current, fields, previous_studio=kwargs.pop("previous", "Acme"), **kwargs
-    )
+    written = kwargs.pop("written", OWNED)
+    return build_edit(meta, current, fields, written=written, **kwargs)
 
 
 def test_unchanged_item_gives_an_empty_plan() -> None:
     plan = edit()
     assert plan.empty
-    assert plan == EditPlan({}, (), False, 8.5)
+    assert plan == EditPlan({}, (), (), False, None, OWNED)
 
 
 def test_tag_order_alone_is_not_a_change() -> None:
@@ -75,13 +93,54 @@ def test_fields_not_in_sync_fields_are_never_sent() -> None:
     assert not plan.set_rating
 
 
-def test_empty_stash_title_never_blanks_the_plex_title() -> None:
-    assert edit(META.model_copy(update={"title": ""}), fields=("title",)).empty
+def test_emptied_stash_title_that_plexsync_wrote_goes_back_to_the_file_name() -> None:
+    meta = META.model_copy(update={"title": "clip", "title_is_file_name": True})
+    plan = edit(meta, fields=("title",))
+    assert plan.params == {"title.value": "clip", "title.locked": "1"}
+    assert plan.written["title"] == "clip"
 
 
-def test_empty_stash_summary_clears_the_plex_summary() -> None:
+def test_empty_stash_title_never_replaces_an_agent_title() -> None:
+    meta = META.model_copy(update={"title": "clip", "title_is_file_name": True})
+    assert edit(meta, fields=("title",), current=AGENT, written={}).empty
+
+
+def test_empty_stash_summary_clears_the_summary_plexsync_wrote() -> None:
     plan = edit(META.model_copy(update={"summary": ""}), fields=("summary",))
     assert plan.params == {"summary.value": "", "summary.locked": "1"}
+    assert plan.written["summary"] == ""
+
+
+def test_empty_stash_summary_keeps_a_summary_edited_in_plex_after_plexsync_wrote() -> None:
+    current = same_as(META, summary="Typed in Plex")
+    assert edit(META.model_copy(update={"summary": ""}), fields=("summary",), current=current).empty
+
+
+def test_first_contact_with_an_empty_scene_leaves_every_agent_value() -> None:
+    plan = edit(EMPTY_SCENE, current=AGENT, written={})
+    assert plan.empty
+    assert plan.written == {}
+
+
+def test_first_contact_replaces_only_the_fields_stash_knows() -> None:
+    meta = EMPTY_SCENE.model_copy(update={"title": "Real", "title_is_file_name": False})
+    meta = meta.model_copy(update={"tags": ("HD",)})
+    plan = edit(meta, current=AGENT, written={})
+    assert plan.changed == ("title", "tags")
+    assert plan.params["genre[0].tag.tag"] == "HD"
+    assert plan.params["genre[].tag.tag-"] == "Drama"
+    assert plan.written == {"title": "Real", "tags": ("HD",)}
+
+
+def test_an_owned_field_someone_unlocked_is_locked_again_without_a_value() -> None:
+    current = replace(same_as(META), locked=frozenset({"summary"}))
+    plan = edit(current=current, fields=("title", "summary"))
+    assert plan.params == {"title.locked": "1"}
+    assert (plan.changed, plan.locked) == ((), ("title",))
+
+
+def test_a_field_plexsync_does_not_own_is_never_locked() -> None:
+    assert edit(EMPTY_SCENE, current=replace(AGENT, locked=frozenset()), written={}).empty
 
 
 def test_date_sends_originally_available_at_and_year_locked() -> None:
@@ -95,10 +154,15 @@ def test_date_sends_originally_available_at_and_year_locked() -> None:
     assert plan.changed == ("date",)
 
 
-def test_removed_date_clears_date_and_year() -> None:
+def test_removed_date_clears_date_and_year_plexsync_wrote() -> None:
     plan = edit(META.model_copy(update={"date": None}), fields=("date",))
     assert plan.params["originallyAvailableAt.value"] == ""
     assert plan.params["year.value"] == ""
+
+
+def test_removed_date_keeps_an_agent_date() -> None:
+    meta = META.model_copy(update={"date": None})
+    assert edit(meta, fields=("date",), current=AGENT, written={}).empty
 
 
 @pytest.mark.parametrize(
@@ -126,10 +190,34 @@ def test_tags_stash_no_longer_has_are_removed_quoted_like_plexapi() -> None:
     assert plan.params["genre[].tag.tag-"] == plexapi_form["genre[].tag.tag-"]
 
 
-def test_empty_wanted_list_removes_every_tag() -> None:
+def test_empty_wanted_list_removes_every_tag_plexsync_wrote() -> None:
     plan = edit(META.model_copy(update={"tags": ()}), current=same_as(META), fields=("tags",))
     assert plan.params == {"genre[].tag.tag-": "HD,Outdoor", "genre.locked": "1"}
     assert plan.changed == ("tags",)
+    assert plan.written["tags"] == ()
+
+
+def test_empty_wanted_list_keeps_the_entries_plexsync_did_not_write() -> None:
+    current = same_as(META, genres=("HD", "Agent genre", "Outdoor"))
+    plan = edit(META.model_copy(update={"tags": ()}), current=current, fields=("tags",))
+    assert plan.params == {
+        "genre[0].tag.tag": "Agent genre",
+        "genre[].tag.tag-": "HD,Outdoor",
+        "genre.locked": "1",
+    }
+
+
+def test_empty_wanted_list_on_first_contact_removes_nothing() -> None:
+    assert edit(META.model_copy(update={"tags": ()}), current=AGENT, written={}).changed == (
+        "title",
+        "date",
+        "summary",
+        "studio",
+        "performers",
+        "director",
+        "rating",
+        "studioCollection",
+    )
 
 
 def test_director_is_a_one_tag_list() -> None:
@@ -141,7 +229,7 @@ def test_director_is_a_one_tag_list() -> None:
     }
 
 
-def test_removed_director_is_removed() -> None:
+def test_removed_director_plexsync_wrote_is_removed() -> None:
     plan = edit(META.model_copy(update={"director": ""}), fields=("director",))
     assert plan.params == {"director[].tag.tag-": "Jane", "director.locked": "1"}
 
@@ -163,9 +251,9 @@ def test_preserve_plex_edits_fills_only_empty_fields() -> None:
     plan = edit(current=current, preserve_plex_edits=True)
     assert "title" not in plan.changed
     assert plan.changed == (
+        "date",
         "summary",
         "studio",
-        "date",
         "performers",
         "tags",
         "director",
@@ -179,7 +267,7 @@ def test_preserve_plex_edits_fills_only_empty_fields() -> None:
 def test_studio_collection_moves_from_the_previous_studio() -> None:
     meta = META.model_copy(update={"studio": "NewCo"})
     current = same_as(META, studio="NewCo", collections=("Favourites", "Acme"))
-    plan = edit(meta, fields=("studioCollection",), current=current, previous="Acme")
+    plan = edit(meta, fields=("studioCollection",), current=current)
     assert plan.params == {
         "collection[0].tag.tag": "Favourites",
         "collection[1].tag.tag": "NewCo",
@@ -190,7 +278,8 @@ def test_studio_collection_moves_from_the_previous_studio() -> None:
 
 
 def test_studio_collection_is_added_on_first_sync() -> None:
-    plan = edit(fields=("studioCollection",), current=same_as(META, collections=()), previous=None)
+    current = same_as(META, collections=())
+    plan = edit(fields=("studioCollection",), current=current, written={})
     assert plan.params == {"collection[0].tag.tag": "Acme", "collection.locked": "1"}
 
 
@@ -216,9 +305,22 @@ def test_changed_rating_is_set_with_set_rating_not_an_edit_param() -> None:
     assert not plan.empty
 
 
-def test_rating_removed_in_stash_clears_the_plex_rating() -> None:
+def test_rating_removed_in_stash_clears_the_rating_plexsync_set() -> None:
     plan = edit(META.model_copy(update={"rating": None}), fields=("rating",))
     assert (plan.set_rating, plan.rating) == (True, None)
+
+
+def test_rating_removed_in_stash_keeps_a_rating_given_in_plex() -> None:
+    meta = META.model_copy(update={"rating": None})
+    assert not edit(meta, fields=("rating",), current=AGENT, written={}).set_rating
+
+
+# upgrading from 1.x ------------------------------------------------------------------
+
+
+def test_a_1x_sync_record_counts_as_written_for_every_synced_field() -> None:
+    assumed = assume_written(AGENT, ("title", "tags", "studioCollection"), "Acme")
+    assert assumed == {"title": "Agent Title", "tags": ("Drama",), "studioCollection": ("Acme",)}
 
 
 def test_equal_rating_is_not_set() -> None:

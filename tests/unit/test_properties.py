@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from hooks.hook_event import HANDLED_HOOKS, HookDecision, HookInputError, decide
 from hooks.protocol import ProtocolError, parse_input
-from plex.edits import build_edit
+from plex.edits import assume_written, build_edit
 from plex.path_map import map_path, unmap_path
 from tests.unit.conftest import same_as
 from validation.config import ALL_SYNC_FIELDS, PathRule
@@ -189,7 +189,8 @@ sync_field_sets = st.sets(st.sampled_from(ALL_SYNC_FIELDS)).map(tuple)
 def test_build_edit_for_an_item_that_already_shows_the_scene_is_empty(
     meta: SceneMetadata, fields: tuple[str, ...], preserve: bool
 ) -> None:
-    plan = build_edit(meta, same_as(meta), fields, preserve, previous_studio=meta.studio)
+    written = assume_written(same_as(meta), fields, meta.studio)
+    plan = build_edit(meta, same_as(meta), fields, preserve, written)
     assert plan.empty
     assert plan.changed == ()
 
@@ -219,7 +220,8 @@ def _equal(name: str, a: SceneMetadata, b: SceneMetadata) -> bool:
 def test_build_edit_never_sends_a_field_that_is_equal(
     wanted: SceneMetadata, shown: SceneMetadata, fields: tuple[str, ...]
 ) -> None:
-    plan = build_edit(wanted, same_as(shown), fields, previous_studio=shown.studio)
+    written = assume_written(same_as(shown), fields, shown.studio)
+    plan = build_edit(wanted, same_as(shown), fields, False, written)
     for name, prefixes in FIELD_KEYS.items():
         sent = any(key.startswith(prefixes) for key in plan.params)
         if name not in fields or _equal(name, wanted, shown):

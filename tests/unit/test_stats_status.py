@@ -39,6 +39,7 @@ def test_fresh_snapshot_is_all_zero_and_empty(conn) -> None:
     assert Stats(conn).snapshot() == {
         "synced": 0,
         "skipped_unchanged": 0,
+        "skipped_no_metadata": 0,
         "failed": 0,
         "dead_lettered": 0,
         "failed_by_kind": {},
