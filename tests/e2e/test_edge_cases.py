@@ -58,14 +58,26 @@ def test_removed_tag_with_a_comma_is_removed_from_plex(plugin_env: PluginEnv) ->
     wait_until(lambda: plugin_env.plex.item(key).genres == [], message="every tag removed")
 
 
-def test_empty_title_uses_the_file_name(plugin_env: PluginEnv) -> None:
+def test_emptied_title_plexsync_wrote_goes_back_to_the_file_name(plugin_env: PluginEnv) -> None:
     path = "/media/edge/My Holiday 2023.mkv"
     key = plugin_env.plex.add_item("1", "x", [(path, 1)])
-    scene_id = plugin_env.stash.add_scene(title="", files=[(path, 1)])
+    scene_id = plugin_env.stash.add_scene(title="Holiday", files=[(path, 1)], tags=["Beach"])
+    plugin_env.hook(scene_id, fields=["title"])
+    wait_until(lambda: plugin_env.plex.item(key).title == "Holiday", message="Stash title")
+    plugin_env.stash.update_scene(scene_id, title="")
     plugin_env.hook(scene_id, fields=["title"])
     wait_until(
         lambda: plugin_env.plex.item(key).title == "My Holiday 2023", message="file-name title"
     )
+
+
+def test_empty_title_never_replaces_a_title_plex_already_has(plugin_env: PluginEnv) -> None:
+    path = "/media/edge/untitled.mkv"
+    key = plugin_env.plex.add_item("1", "Agent Title", [(path, 1)])
+    scene_id = plugin_env.stash.add_scene(title="", files=[(path, 1)], tags=["HD"])
+    plugin_env.hook(scene_id, fields=["tag_ids"])
+    wait_until(lambda: plugin_env.plex.item(key).genres == ["HD"], message="the tag")
+    assert plugin_env.plex.item(key).title == "Agent Title"
 
 
 def test_scene_without_files_is_skipped_with_a_reason(plugin_env: PluginEnv) -> None:

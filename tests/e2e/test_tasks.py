@@ -84,6 +84,7 @@ def test_process_queue_drains_with_a_progress_bar(plugin_env: PluginEnv) -> None
         "synced": 5,
         "unchanged": 0,
         "skipped": 0,
+        "skipped_no_metadata": 0,
         "failed": 0,
         "dead_lettered": 0,
         "remaining": 0,
