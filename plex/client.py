@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import requests
 from tenacity import retry, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt
@@ -163,6 +163,13 @@ class PlexClient:
             total = int(root.get("totalSize") or root.get("size") or 0)
             if not videos or start >= total:
                 return
+
+    def scan_folder(self, section_key: str, folder: str) -> None:
+        """Ask Plex for a partial scan of one folder, as plexapi's `LibrarySection.update(path=)`."""
+        try:
+            self.server.query(f"/library/sections/{section_key}/refresh?path={quote_plus(folder)}")
+        except Exception as exc:
+            raise translate(exc, f"the scan of a folder in library section {section_key}") from None
 
     def fetch_item(self, rating_key: str) -> Any:
         """The item with its full metadata (one GET).

@@ -123,9 +123,12 @@ class PlexIndex:
             ],
         )
 
-    def refresh_for_missing(self, plex_path: str) -> bool:
-        """Re-read the sections that could hold `plex_path`, unless read within the last minute."""
-        stale_before = self.now() - scaled(REFRESH_MIN_AGE_S)
+    def refresh_for_missing(self, plex_path: str, min_age: float = REFRESH_MIN_AGE_S) -> bool:
+        """Re-read the sections that could hold `plex_path`, unless read within `min_age` s.
+
+        A minute by default; seconds right after PlexSync asked Plex to scan the folder.
+        """
+        stale_before = self.now() - scaled(min_age)
         rows = self.conn.execute("SELECT key, locations, indexed_at FROM plex_sections").fetchall()
         folded = fold(plex_path)
         holders = [

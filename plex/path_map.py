@@ -29,7 +29,7 @@ def basename(path: str) -> str:
     return re.split(r"[\\/]", path)[-1]
 
 
-def _strip_prefix(path: str, prefix: str) -> str | None:
+def strip_prefix(path: str, prefix: str) -> str | None:
     """The rest of `path` after `prefix`, matching whole components and either slash style."""
     norm_path = path.replace("\\", "/")
     norm_prefix = prefix.replace("\\", "/").rstrip("/")
@@ -59,7 +59,7 @@ def map_path(path: str, rules: Sequence[PathRule]) -> str:
     """Stash path -> Plex path by the longest matching rule; unchanged when none matches."""
     best: tuple[int, PathRule, str] | None = None
     for rule in rules:
-        rest = _strip_prefix(path, rule.stash_prefix)
+        rest = strip_prefix(path, rule.stash_prefix)
         if rest is not None and (best is None or len(rule.stash_prefix) > best[0]):
             best = (len(rule.stash_prefix), rule, rest)
     if best is None:

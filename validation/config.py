@@ -71,6 +71,7 @@ class Settings(BaseModel):
     insecure_skip_tls_verify: bool = Field(False, alias="insecureSkipTlsVerify")
     obfuscate_paths: bool = Field(False, alias="obfuscatePaths")
     debug_logging: bool = Field(False, alias="debugLogging")
+    scan_plex_folders: bool = Field(False, alias="scanPlexFolders")
 
     @field_validator("plex_url")
     @classmethod
@@ -186,6 +187,7 @@ BOOLEAN_KEYS = (
     "insecureSkipTlsVerify",
     "obfuscatePaths",
     "debugLogging",
+    "scanPlexFolders",
 )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from hooks.protocol import missing_module_message
 from plex.client import PlexClient
 from plex.errors import PlexError, ServerDownError, TlsError, translate
+from plex.folder_scans import FolderScans
 from plex.index import LibraryNotFound, PlexIndex
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import ClaimedScene, JobQueue
@@ -96,8 +97,9 @@ class Drainer:
         self.ahead = ReadAhead(plex.fetch_item, stash.screenshot, read_ahead_depth())
         records = SyncRecords(self.state)
         written = WrittenValues(self.state)
+        scans = FolderScans(self.state, plex, now)
         self.syncer = SceneSyncer(
-            settings, plex, self.index, records, written, stash, self.ahead, now
+            settings, plex, self.index, records, written, scans, stash, self.ahead, now
         )
         self.result = result or DrainResult()
         self.result.new_settings = None

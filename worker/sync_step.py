@@ -19,8 +19,10 @@ from typing import Any
 from plex.client import PlexClient
 from plex.edits import EditPlan, assume_written, build_edit
 from plex.errors import NotFoundError
-from plex.index import PlexIndex
+from plex.folder_scans import FIRST_LOOK_S, FolderScans, retry_after_scan, scanned_recently
+from plex.index import REFRESH_MIN_AGE_S, PlexIndex
 from plex.item_values import PlexValues, read_values
+from plex.library_folders import parent_folder
 from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
 from plex.path_map import map_path
 from sync_queue.sync_state import SyncRecord, SyncRecords
@@ -57,6 +59,7 @@ class SceneSyncer:
         index: PlexIndex,
         records: SyncRecords,
         written: WrittenValues,
+        scans: FolderScans,
         stash: StashReader,
         ahead: ReadAhead,
         now: Callable[[], float] = time.time,
@@ -66,6 +69,7 @@ class SceneSyncer:
         self.index = index
         self.records = records
         self.written = written
+        self.scans = scans
         self.stash = stash
         self.now = now
         self.ahead = ahead
@@ -96,8 +100,20 @@ class SceneSyncer:
         if match.rating_key is None and not meta.files:
             return Outcome(SKIPPED, f"{who}: skipped, the scene has no files to find in Plex")
         if match.rating_key is None:
-            raise NotFoundError(f"not in Plex: {match.reason}")
+            raise self._not_in_plex(meta, match)
         return self._apply(meta, match, who)
+
+    def _not_in_plex(self, meta: SceneMetadata, match: MatchResult) -> NotFoundError:
+        """Not found; with scanPlexFolders, Plex is asked to scan the file's folder first."""
+        reason = f"not in Plex: {match.reason}"
+        if not self.settings.scan_plex_folders:
+            return NotFoundError(reason)
+        mapped = map_path(meta.files[0].path, self.settings.path_map)
+        scanned_at = self.scans.request(mapped, self.index.sections())
+        if scanned_at is None:
+            return NotFoundError(f"{reason}; no Plex library holds its folder")
+        wait = retry_after_scan(self.now() - scanned_at)
+        return NotFoundError(f"{reason}; Plex was asked to scan its folder", retry_after=wait)
 
     def read_ahead(self, scene: dict[str, Any]) -> None:
         """Start reading a later scene's Plex item and screenshot, if its match is already sure.
@@ -128,7 +144,7 @@ class SceneSyncer:
         result = self._lookup(meta)
         if result.confidence != HIGH and meta.files:
             mapped = map_path(meta.files[0].path, self.settings.path_map)
-            if self.index.refresh_for_missing(mapped):
+            if self.index.refresh_for_missing(mapped, self._index_max_age(mapped)):
                 result = self._lookup(meta)
         log.debug(
             "scene %s matched %s (%s: %s)",
@@ -138,6 +154,14 @@ class SceneSyncer:
             result.reason,
         )
         return result
+
+    def _index_max_age(self, plex_path: str) -> float:
+        """Right after a folder scan, look in the index again within seconds, not a minute."""
+        if self.settings.scan_plex_folders:
+            last = self.scans.last_scan(parent_folder(plex_path))
+            if scanned_recently(None if last is None else self.now() - last):
+                return FIRST_LOOK_S
+        return REFRESH_MIN_AGE_S
 
     def _lookup(self, meta: SceneMetadata) -> MatchResult:
         scene = SceneFiles(tuple((f.path, f.size) for f in meta.files), meta.urls)

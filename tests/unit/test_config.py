@@ -75,6 +75,7 @@ def test_boolean_keys_are_the_contract_booleans() -> None:
         "insecureSkipTlsVerify",
         "obfuscatePaths",
         "debugLogging",
+        "scanPlexFolders",
     }
 
 

@@ -43,6 +43,7 @@ CONTRACT_SETTINGS = {
     "insecureSkipTlsVerify",
     "obfuscatePaths",
     "debugLogging",
+    "scanPlexFolders",
 }
 CONTRACT_MODES = {
     "sync_all",
