@@ -182,7 +182,7 @@ class SceneSyncer:
         item = self._fetch(key, early_item)
         current = read_values(item)
         written = self.written.get(key)
-        if not written and previous is not None and previous.fingerprint:
+        if written is None and previous is not None and previous.fingerprint:
             written = assume_written(current, self.settings.sync_fields, previous.studio_sent)
         plan = build_edit(
             meta, current, self.settings.sync_fields, self.settings.preserve_plex_edits, written
