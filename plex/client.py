@@ -19,8 +19,8 @@ import requests
 from tenacity import retry, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt
 
 from plex.errors import PlexHTTPError, translate
+from plugin_core.timescale import scaled
 from validation.config import Settings
-from worker.timescale import scaled
 
 PAGE_SIZE = 1000
 BLIP_ATTEMPTS = 3

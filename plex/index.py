@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 from plex.client import IndexedFile, PlexClient, SectionInfo
 from plex.matcher import Candidate
 from plex.path_map import basename, fold
+from plugin_core.timescale import scaled
 from sync_queue.sqlite_db import transaction
 from sync_queue.state_db import kv_get, kv_set
-from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.index")
 REFRESH_MIN_AGE_S = 60.0

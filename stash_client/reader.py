@@ -20,8 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from hooks.protocol import register_secret
-from worker import stash_queries as q
+from plugin_core.protocol import register_secret
+from stash_client import queries as q
 
 log = logging.getLogger("plexsync.stash")
 _MISSING_SCENE = re.compile(r"scene with id (\d+) not found")

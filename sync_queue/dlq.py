@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync_queue.data_dir import DLQ_DB
+from plugin_core.data_dir import DLQ_DB
 from sync_queue.job import Job
 from sync_queue.sqlite_db import connect, transaction
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sync_queue.data_dir import QUEUE_DB
+from plugin_core.data_dir import QUEUE_DB
 from sync_queue.enqueue import (
     STATUS_ACKED,
     STATUS_FAILED,

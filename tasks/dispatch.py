@@ -8,7 +8,8 @@ from typing import Any
 
 from plex.errors import PlexError
 from plex.index import LibraryNotFound
-from sync_queue.data_dir import resolve_data_dir
+from plugin_core.data_dir import resolve_data_dir
+from stash_client.reader import StashError
 from sync_queue.sqlite_db import DatabaseFullError
 from tasks.dead_letter_tasks import clear_dead_letters, purge_dead_letters, retry_dead_letters
 from tasks.errors import TaskError, UnknownModeError
@@ -17,7 +18,6 @@ from tasks.queue_tasks import process_queue, queue_status
 from tasks.sync_tasks import sync_all, sync_recent
 from tasks.task_run import TaskRun
 from validation.config import SettingsError
-from worker.stash_reader import StashError
 
 TASKS: dict[str, Callable[[TaskRun], dict[str, Any]]] = {
     "sync_all": sync_all,

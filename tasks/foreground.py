@@ -13,14 +13,14 @@ import threading
 import time
 from typing import Any
 
-from sync_queue.data_dir import WORKER_LOCK
+from plugin_core.data_dir import WORKER_LOCK
+from plugin_core.launcher import ensure_worker
+from plugin_core.lock import FileLock, is_locked
+from plugin_core.timescale import scaled
 from sync_queue.job_queue import JobQueue
 from tasks.errors import TaskError
 from tasks.task_run import TaskRun
 from worker.drain import Drainer, DrainResult
-from worker.launcher import ensure_worker
-from worker.lock import FileLock, is_locked
-from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.task")
 FOLLOW_POLL_S = 1.0

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hooks.protocol import progress
-from sync_queue.data_dir import ensure_data_dir, resolve_data_dir
+from plugin_core.data_dir import ensure_data_dir, resolve_data_dir
+from plugin_core.protocol import progress
+from stash_client.reader import StashError
 from tasks.errors import TaskError
 from validation.config import SettingsError
 from worker.context import Context, build_context
 from worker.logs import configure_logging
-from worker.stash_reader import StashError
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from worker.timescale import scaled
+from plugin_core.timescale import scaled
 
 
 @dataclass(frozen=True)

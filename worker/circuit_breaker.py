@@ -11,7 +11,7 @@ import random
 import sqlite3
 from dataclasses import dataclass, replace
 
-from worker.timescale import scaled
+from plugin_core.timescale import scaled
 
 CLOSED = "closed"
 OPEN = "open"

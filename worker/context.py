@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hooks.protocol import register_secret
 from plex.client import PlexClient
-from sync_queue.data_dir import ensure_data_dir
+from plugin_core.data_dir import ensure_data_dir
+from plugin_core.protocol import register_secret
+from stash_client.reader import StashReader
 from validation.config import Settings, load_settings
 from worker.logs import configure_logging
-from worker.stash_reader import StashReader
 
 log = logging.getLogger("plexsync")
 

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hooks.protocol import missing_module_message
 from plex.client import PlexClient
 from plex.errors import PlexError, ServerDownError, TlsError, translate
 from plex.index import LibraryNotFound, PlexIndex
+from plugin_core.protocol import missing_module_message
+from plugin_core.timescale import scaled
+from stash_client.reader import StashAuthError, StashError, StashReader
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import ClaimedScene, JobQueue
 from sync_queue.state_db import open_state_db
@@ -30,11 +32,9 @@ from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
 from worker.read_ahead import ReadAhead, read_ahead_depth
 from worker.retry import DEAD_LETTER, decide_retry
 from worker.settings_watch import SettingsWatch, plex_connection_changed
-from worker.stash_reader import StashAuthError, StashError, StashReader
 from worker.stats import Stats
 from worker.status import WorkerStatus
 from worker.sync_step import SKIPPED, SYNCED, UNCHANGED, SceneSyncer, describe
-from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.worker")
 BATCH_SIZE = 100

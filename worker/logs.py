@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from hooks.protocol import format_log_line, redact
-from sync_queue.data_dir import LOG_DIR
+from plugin_core.data_dir import LOG_DIR
+from plugin_core.protocol import format_log_line, redact
 
 LOG_FILE = "plexsync.log"
 MAX_LOG_BYTES = 2 * 1024 * 1024

@@ -17,9 +17,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from hooks.protocol import missing_module_message
-from sync_queue.data_dir import WORKER_LOCK, ensure_data_dir
-from worker.lock import FileLock
+from plugin_core.data_dir import WORKER_LOCK, ensure_data_dir
+from plugin_core.lock import FileLock
+from plugin_core.protocol import missing_module_message
 
 LINGER_S = 2.0
 HEARTBEAT_S = 1.0
@@ -51,7 +51,7 @@ def _last_words(data_dir: Path, message: str) -> None:
     """Log a fatal start-up problem to the worker's log file with the standard library only."""
     import time
 
-    from sync_queue.data_dir import LOG_DIR
+    from plugin_core.data_dir import LOG_DIR
 
     (data_dir / LOG_DIR).mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -81,9 +81,9 @@ def _run_locked(data_dir: Path, connection: dict[str, Any]) -> bool:
     import logging
     import time
 
+    from stash_client.reader import StashError
     from validation.config import SettingsError
     from worker.context import build_context
-    from worker.stash_reader import StashError
 
     log = logging.getLogger("plexsync.worker")
     try:
@@ -146,12 +146,12 @@ class _WorkerThread(threading.Thread):
             log.exception("worker stopped by an unexpected error; jobs stay queued")
 
     def _drain(self, log: Any) -> None:
+        from plugin_core.timescale import scaled
         from sync_queue.dlq import DeadLetterQueue
         from sync_queue.job_queue import JobQueue
         from worker.context import worker_context_with
         from worker.drain import Drainer
         from worker.settings_watch import SettingsWatch
-        from worker.timescale import scaled
 
         queue = JobQueue(self.ctx.data_dir)
         orphans = queue.resume_orphans()

@@ -9,10 +9,10 @@ import random
 from dataclasses import dataclass
 
 from plex.errors import AuthError, NotFoundError, PermanentError, PlexError, ServerDownError
+from plugin_core.timescale import scaled
 from sync_queue.job import Job
 from validation.metadata import InvalidMetadata
 from worker.backoff import NOT_FOUND_POLICY, exhausted, next_delay, transient_policy
-from worker.timescale import scaled
 
 PARK_DELAY_S = 1.0
 # Errors of changing kinds (404, then 503, then 404...) each have their own budget;

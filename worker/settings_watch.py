@@ -14,9 +14,9 @@ import logging
 import time
 from collections.abc import Callable
 
+from plugin_core.timescale import scaled
+from stash_client.reader import StashError, StashReader
 from validation.config import Settings, SettingsError, load_settings
-from worker.stash_reader import StashError, StashReader
-from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.worker")
 CHECK_EVERY_S = 30.0

@@ -250,7 +250,7 @@ def _poll(predicate: Callable[[], bool], timeout: float, interval: float = 0.05)
 
 
 def _worker_locked(data_dir: Path) -> bool:
-    from worker.lock import is_locked
+    from plugin_core.lock import is_locked
 
     return is_locked(data_dir / "worker.lock")
 

@@ -21,7 +21,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-PACKAGES = ("hooks", "sync_queue", "worker", "plex", "validation", "tasks")
+PACKAGES = (
+    "plugin_core",
+    "hooks",
+    "sync_queue",
+    "stash_client",
+    "plex",
+    "validation",
+    "worker",
+    "tasks",
+)
 PAGES = (
     "index.md",
     "install.md",

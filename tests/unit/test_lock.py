@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from worker.lock import FileLock, is_locked
+from plugin_core.lock import FileLock, is_locked
 
 
 def test_second_lock_on_the_same_file_cannot_be_taken(tmp_path: Path) -> None:

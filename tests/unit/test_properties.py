@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hooks.hook_event import HANDLED_HOOKS, HookDecision, HookInputError, decide
-from hooks.protocol import ProtocolError, parse_input
 from plex.edits import build_edit
 from plex.path_map import map_path, unmap_path
+from plugin_core.protocol import ProtocolError, parse_input
 from tests.unit.conftest import same_as
 from validation.config import ALL_SYNC_FIELDS, PathRule
 from validation.metadata import SceneMetadata

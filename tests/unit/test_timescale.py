@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.timescale import ENV_TIME_SCALE, scaled, time_scale
+from plugin_core.timescale import ENV_TIME_SCALE, scaled, time_scale
 
 
 def test_unset_scale_is_one(monkeypatch: pytest.MonkeyPatch) -> None:
