@@ -16,19 +16,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from plex.client import IndexedFile, PlexClient, SectionInfo
+from plex.errors import LibraryNotFound
 from plex.matcher import Candidate
 from plex.path_map import basename, fold
-from plugin_core.timescale import scaled
 from sync_queue.sqlite_db import transaction
 from sync_queue.state_db import kv_get, kv_set
 
 log = logging.getLogger("plexsync.index")
 REFRESH_MIN_AGE_S = 60.0
 VIDEO_SECTION_TYPES = ("movie",)
-
-
-class LibraryNotFound(Exception):
-    """A library named in plexLibraries does not exist in Plex."""
 
 
 def choose_sections(sections: Sequence[SectionInfo], wanted: Sequence[str]) -> list[SectionInfo]:
@@ -55,11 +51,14 @@ class PlexIndex:
         client: PlexClient,
         libraries: Sequence[str],
         now: Callable[[], float] = time.time,
+        scale: float = 1.0,
     ) -> None:
+        """`scale` is PLEXSYNC_TIME_SCALE, applied to the minimum age before a re-read."""
         self.conn = conn
         self.client = client
         self.libraries = tuple(libraries)
         self.now = now
+        self.refresh_min_age = REFRESH_MIN_AGE_S * scale
         self._sections: list[SectionInfo] | None = None
 
     @property
@@ -125,7 +124,7 @@ class PlexIndex:
 
     def refresh_for_missing(self, plex_path: str) -> bool:
         """Re-read the sections that could hold `plex_path`, unless read within the last minute."""
-        stale_before = self.now() - scaled(REFRESH_MIN_AGE_S)
+        stale_before = self.now() - self.refresh_min_age
         rows = self.conn.execute("SELECT key, locations, indexed_at FROM plex_sections").fetchall()
         folded = fold(plex_path)
         holders = [

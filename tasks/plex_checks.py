@@ -7,8 +7,8 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from plex.errors import AuthError, PlexError
-from plex.index import LibraryNotFound, PlexIndex
+from plex.errors import AuthError, LibraryNotFound, PlexError
+from plex.index import PlexIndex
 from plex.matcher import HIGH, LOW, NONE, SceneFiles, match_scene
 from plex.path_map import map_path
 from sync_queue.state_db import open_state_db

@@ -23,7 +23,8 @@ from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
 from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
 from plex.path_map import map_path
-from stash_client.reader import StashAuthError, StashError, StashReader
+from stash_client.errors import StashAuthError, StashError
+from stash_client.reader import StashReader
 from sync_queue.sync_state import SyncRecord, SyncRecords
 from validation.config import Settings
 from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadata

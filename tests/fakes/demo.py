@@ -337,7 +337,7 @@ def _print_status(output: Any) -> None:
         rows.append(("worker", "not running"))
     stats = output.get("stats")
     if isinstance(stats, dict):
-        counters = ("synced", "skipped_unchanged", "failed", "dead_lettered")
+        counters = ("synced", "unchanged", "failed", "dead_lettered")
         rows.append(("stats", ", ".join(f"{k}={stats.get(k)}" for k in counters)))
         if stats.get("sync_seconds_avg") is not None:
             rows.append(("sync time", f"{stats['sync_seconds_avg']:.3f} s on average"))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from stash_client.reader import StashError
+from stash_client.errors import StashError
 from validation.config import load_settings
 from worker.settings_watch import CHECK_EVERY_S, SettingsWatch, plex_connection_changed
 
