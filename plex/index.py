@@ -72,15 +72,22 @@ class PlexIndex:
 
     def ensure(self) -> None:
         """Build the index unless it exists for this server and library choice (no request then)."""
-        identity = f"{self.client.settings.plex_url}|{self.client.machine_identifier}|{','.join(self.libraries)}"
-        if kv_get(self.conn, "index_identity") != identity:
-            with transaction(self.conn):
-                self.conn.execute("DELETE FROM plex_files")
-                self.conn.execute("DELETE FROM plex_sections")
-                kv_set(self.conn, "index_identity", identity)
-                kv_set(self.conn, "plex_platform", self.client.platform)
-        if self.conn.execute("SELECT 1 FROM plex_sections LIMIT 1").fetchone() is None:
-            self.refresh(self.sections())
+        built = self.conn.execute("SELECT 1 FROM plex_sections LIMIT 1").fetchone() is not None
+        if not built or kv_get(self.conn, "index_identity") != self._identity():
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        """Read every chosen library afresh, and learn which platform the server runs on."""
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM plex_files")
+            self.conn.execute("DELETE FROM plex_sections")
+            kv_set(self.conn, "index_identity", self._identity())
+            kv_set(self.conn, "plex_platform", self.client.platform)
+        self.refresh(self.sections())
+
+    def _identity(self) -> str:
+        libraries = ",".join(self.libraries)
+        return f"{self.client.settings.plex_url}|{self.client.machine_identifier}|{libraries}"
 
     def refresh(self, sections: Iterable[SectionInfo] | None = None) -> int:
         """Re-read sections from Plex; returns how many files are now indexed in them."""
@@ -137,10 +144,6 @@ class PlexIndex:
             return False
         self.refresh([s for s in self.sections() if s.key in targets])
         return True
-
-    def age(self) -> float | None:
-        row = self.conn.execute("SELECT MIN(indexed_at) FROM plex_sections").fetchone()
-        return None if row is None or row[0] is None else self.now() - row[0]
 
     def by_path(self, path: str) -> list[Candidate]:
         return self._select("path", path)

@@ -21,8 +21,9 @@ from plex.edits import EditPlan, build_edit
 from plex.errors import NotFoundError
 from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
-from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
+from plex.matcher import HIGH, LOW, MatchResult, SceneFiles
 from plex.path_map import map_path
+from plex.scene_lookup import SceneLookup
 from stash_client.errors import StashAuthError, StashError
 from stash_client.reader import StashReader
 from sync_queue.sync_state import SyncRecord, SyncRecords
@@ -66,7 +67,7 @@ class SceneSyncer:
         self.stash = stash
         self.now = now
         self.ahead = ahead
-        self._index_ready = False
+        self.lookup = SceneLookup(index, plex, settings.path_map)
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
         meta = scene_to_metadata(scene, self.settings)
@@ -99,7 +100,7 @@ class SceneSyncer:
         Only what the built index answers at once is read ahead; a scene that needs
         an index refresh, is skipped or is invalid is left to its own turn.
         """
-        if not self.ahead.depth or not self._index_ready:
+        if not self.ahead.depth or not self.lookup.ready:
             return
         try:
             meta = scene_to_metadata(scene, self.settings)
@@ -109,19 +110,13 @@ class SceneSyncer:
             self.settings.skip_unorganized and not meta.organized
         ):
             return
-        result = self._lookup(meta)
+        result = self.lookup.lookup(_scene_files(meta))
         if result.rating_key is not None and result.confidence == HIGH:
             self.ahead.start(meta.scene_id, str(result.rating_key), self._screenshot_url(meta))
 
     def match(self, meta: SceneMetadata) -> MatchResult:
-        """Match against the index; a miss refreshes the sections that could hold the file."""
-        self.index.ensure()
-        self._index_ready = True
-        result = self._lookup(meta)
-        if result.confidence != HIGH and meta.files:
-            mapped = map_path(meta.files[0].path, self.settings.path_map)
-            if self.index.refresh_for_missing(mapped):
-                result = self._lookup(meta)
+        """The sync's lookup (plex/scene_lookup.py), shared with the match report."""
+        result = self.lookup.match(_scene_files(meta))
         log.debug(
             "scene %s matched %s (%s: %s)",
             meta.scene_id,
@@ -130,12 +125,6 @@ class SceneSyncer:
             result.reason,
         )
         return result
-
-    def _lookup(self, meta: SceneMetadata) -> MatchResult:
-        scene = SceneFiles(tuple((f.path, f.size) for f in meta.files), meta.urls)
-        windows = self.index.windows_server
-        machine = self.plex.machine_identifier
-        return match_scene(scene, self.settings.path_map, self.index, windows, machine)
 
     def _screenshot_url(self, meta: SceneMetadata) -> str | None:
         """The screenshot to read ahead: only when the poster is synced whatever Plex has."""
@@ -231,3 +220,7 @@ class SceneSyncer:
             return None
         sha = hashlib.sha256(image).hexdigest()
         return None if sha == known_sha else (image, sha)
+
+
+def _scene_files(meta: SceneMetadata) -> SceneFiles:
+    return SceneFiles(tuple((f.path, f.size) for f in meta.files), meta.urls)
