@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 try:
-    from hooks.protocol import (
+    from plugin_core.protocol import (
         EXIT_ERROR,
         EXIT_OK,
         ProtocolError,

@@ -37,11 +37,11 @@ ENTRY = ROOT / "PlexSync.py"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from plugin_core.lock import is_locked  # noqa: E402
 from tests.fakes import fake_stash  # noqa: E402
 from tests.fakes.fake_plex import FakePlex  # noqa: E402
 from tests.fakes.fake_stash import FakeStash  # noqa: E402
 from tests.plugin_runner import PluginRun  # noqa: E402
-from worker.lock import is_locked  # noqa: E402
 
 DEFAULT_LATENCY = 0.005
 MEDIA_TEMPLATE = "/media/scene{i:06d}.mp4"

@@ -5,7 +5,7 @@ all of them (CONTRACT §2), so the hook's whole-process wall time is what counts
 The queue already holds 10,000 jobs and a worker is already running, as during a
 bulk edit:
 
-* `lock`: this process holds `worker.lock` (worker.lock.FileLock), so every hook
+* `lock`: this process holds `worker.lock` (plugin_core.lock.FileLock), so every hook
   sees "worker running" through the real lock probe and starts nobody;
 * `busy`: a real worker started by the first hook drains the 10,000 jobs against
   the fakes while the hooks run (the fakes run in this process, on the same cores).
@@ -38,9 +38,9 @@ from benchmarks.common import (
     print_header,
     run_quick,
 )
+from plugin_core.lock import FileLock
 from sync_queue.enqueue import insert_jobs, open_queue_db
 from sync_queue.job import Job
-from worker.lock import FileLock
 
 TARGET_RATIO = 3.0
 WARMUP = 5

@@ -68,9 +68,9 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import ENTRY, ROOT, machine, percentile
+from plugin_core.lock import is_locked
 from tests.fakes.fake_plex import FakePlex
 from tests.fakes.fake_stash import FakeStash
-from worker.lock import is_locked
 
 MEDIA = "/media/soak/scene{i:05d}.mp4"
 # Queue row statuses (persist-queue's codes, see sync_queue/enqueue.py).

@@ -11,12 +11,12 @@ import sqlite3
 import time
 
 from hooks.hook_event import decide
-from hooks.protocol import log
-from sync_queue.data_dir import QUEUE_DB, ensure_data_dir, resolve_data_dir
+from plugin_core.data_dir import QUEUE_DB, ensure_data_dir, resolve_data_dir
+from plugin_core.launcher import ensure_worker
+from plugin_core.protocol import log
 from sync_queue.enqueue import enqueue
 from sync_queue.job import Job
 from sync_queue.sqlite_db import DatabaseFullError, is_disk_full
-from worker.launcher import ensure_worker
 
 
 class HookFailure(Exception):

@@ -16,11 +16,11 @@ from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 import requests
+from requests.status_codes import _codes as KNOWN_STATUSES
 from tenacity import retry, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt
 
 from plex.errors import PlexHTTPError, translate
 from validation.config import Settings
-from worker.timescale import scaled
 
 PAGE_SIZE = 1000
 BLIP_ATTEMPTS = 3
@@ -30,9 +30,16 @@ BLIP_WAIT_S = 0.3
 class PlexSession(requests.Session):
     """requests.Session with fixed timeouts, status checking and blip retries."""
 
-    def __init__(self, token: str, timeouts: tuple[float, float], verify: bool) -> None:
+    def __init__(
+        self,
+        token: str,
+        timeouts: tuple[float, float],
+        verify: bool,
+        blip_wait: float = BLIP_WAIT_S,
+    ) -> None:
         super().__init__()
         self.timeouts = timeouts
+        self.blip_wait = blip_wait
         self.verify = verify
         self.headers["X-Plex-Token"] = token
         self.headers["Accept"] = "application/xml"
@@ -40,7 +47,8 @@ class PlexSession(requests.Session):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs["timeout"] = self.timeouts
         response = self._send_with_retries(method, url, *args, **kwargs)
-        if response.status_code >= 400:
+        # plexapi fails with a TypeError on a status requests does not know: sort it here.
+        if response.status_code >= 400 or response.status_code not in KNOWN_STATUSES:
             path = urlsplit(response.url or url).path
             raise PlexHTTPError(
                 response.status_code, method.upper(), path, response.headers.get("Retry-After")
@@ -51,7 +59,7 @@ class PlexSession(requests.Session):
         retry=retry_if_exception_type(requests.ConnectionError)
         & retry_if_not_exception_type(requests.exceptions.SSLError),
         stop=stop_after_attempt(BLIP_ATTEMPTS),
-        wait=lambda _state: scaled(BLIP_WAIT_S),
+        wait=lambda state: state.args[0].blip_wait,
         reraise=True,
     )
     def _send_with_retries(
@@ -78,12 +86,14 @@ class IndexedFile:
 class PlexClient:
     """What PlexSync asks of Plex, each call translated at the error boundary."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, scale: float = 1.0) -> None:
+        """`scale` is PLEXSYNC_TIME_SCALE, applied to the wait between blip retries."""
         self.settings = settings
         self.session = PlexSession(
             settings.token,
             (float(settings.connect_timeout), float(settings.read_timeout)),
             verify=not settings.insecure_skip_tls_verify,
+            blip_wait=BLIP_WAIT_S * scale,
         )
         if settings.insecure_skip_tls_verify:
             import urllib3

@@ -3,8 +3,15 @@
 plexapi raises `BadRequest` for every status but 401 and 404 (429 and 5xx included)
 and a `TypeError` for statuses requests does not know, so its exception classes say
 little. Our HTTP session raises `PlexHTTPError` with the real status and headers
-before plexapi sees the response; `translate()` turns that, or a connection error,
-into one of the classes below. Nothing else in the code inspects library errors.
+before plexapi sees the response (every status of 400 and above, and any status
+requests does not know, so plexapi's `TypeError` never stands for a Plex answer);
+`translate()` turns that, or a connection error, into one of the classes below.
+Nothing else in the code inspects library errors. Each class says, as class
+attributes (see plugin_core/failure.py), what happens next to the job.
+
+`AttributeError`, `TypeError` and other exceptions are not translated: raised in
+PlexSync or in plexapi, they are bugs, and the drain reports them as internal errors
+instead of retrying them as if Plex had failed.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import time
 from xml.etree.ElementTree import ParseError
 
 import requests
+
+from plugin_core.failure import NOT_FOUND, TRANSIENT, Failure
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 AUTH_STATUSES = frozenset({401, 403})
@@ -32,10 +41,10 @@ class PlexHTTPError(Exception):
         self.retry_after = retry_after
 
 
-class PlexError(Exception):
-    """Base of the errors the worker acts on; `kind` names the class for logs and the DLQ."""
+class PlexError(Failure):
+    """Base of the Plex failures; the class attributes say what the drain does next."""
 
-    kind = "error"
+    kind = "plex"
 
     def __init__(
         self, message: str, status: int | None = None, retry_after: float | None = None
@@ -46,37 +55,55 @@ class PlexError(Exception):
 
 
 class TransientError(PlexError):
-    """Worth retrying soon with backoff: 5xx, 429, 408, a read timeout, a garbled answer."""
+    """Worth retrying soon with backoff: 5xx, 429, 408, a garbled answer."""
 
     kind = "transient"
+    retry = TRANSIENT
 
 
 class ServerDownError(TransientError):
-    """Plex cannot be reached at all; counts towards opening the circuit breaker."""
+    """Plex cannot be reached at all: the job waits without spending an attempt."""
 
     kind = "server_down"
+    spends_attempt = False
+    opens_breaker = True
 
 
 class PlexTimeoutError(ServerDownError):
-    """Plex accepted the connection but did not answer within readTimeout."""
+    """Plex accepted the connection but did not answer within readTimeout.
+
+    It spends an attempt (one huge item may be what Plex cannot answer) and still
+    counts towards the breaker (Plex may be down).
+    """
 
     kind = "timeout"
+    spends_attempt = True
 
 
 class NotFoundError(PlexError):
     """The item or file is not in Plex (yet); retried on a long schedule for a library scan."""
 
     kind = "not_found"
+    retry = NOT_FOUND
+    advice = "check that Plex has scanned the file and that pathMap is right, then run 'Retry dead letters'"
 
 
 class TlsError(PlexError):
     """Plex's certificate is not trusted: every request would fail alike, so the worker stops."""
 
     kind = "tls"
+    stops_drain = True
+
+
+class LibraryNotFound(PlexError):
+    """A library named in plexLibraries does not exist in Plex: every scene would fail alike."""
+
+    kind = "library_not_found"
+    stops_drain = True
 
 
 class PermanentError(PlexError):
-    """Retrying cannot help (400, invalid metadata); goes to the dead-letter queue at once."""
+    """Retrying cannot help (a 4xx Plex rejects); goes to the dead-letter queue at once."""
 
     kind = "permanent"
 
@@ -85,6 +112,7 @@ class AuthError(PermanentError):
     """401/403: the token is wrong or lacks access; the user must fix the plexToken setting."""
 
     kind = "auth"
+    advice = "fix plexToken in Stash > Settings > Plugins > PlexSync, then run 'Retry dead letters'"
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -119,7 +147,7 @@ def translate(exc: BaseException, what: str) -> PlexError:
         return ServerDownError(f"Plex is unreachable for {what} ({_reason(exc)})")
     if isinstance(exc, requests.Timeout):
         return PlexTimeoutError(f"Plex did not answer in time for {what}")
-    if isinstance(exc, (ParseError, ValueError, AttributeError, TypeError)):
+    if isinstance(exc, (ParseError, ValueError)):
         return TransientError(
             f"Plex sent an answer PlexSync cannot read for {what} ({type(exc).__name__})"
         )
@@ -141,7 +169,7 @@ def _from_status(status: int, what: str, retry_after: str | None) -> PlexError:
         )
     if status == 404:
         return NotFoundError(f"{what} was not found in Plex (404)", status)
-    if status in TRANSIENT_STATUSES or status >= 500:
+    if status in TRANSIENT_STATUSES or status >= 500 or status < 400:
         return TransientError(f"Plex answered {status} for {what}", status, delay)
     return PermanentError(f"Plex rejected the request for {what} ({status})", status)
 

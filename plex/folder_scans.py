@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from plex.client import PlexClient, SectionInfo
 from plex.library_folders import holding_section, parent_folder
 from sync_queue.state_db import kv_get, kv_set
-from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.scan")
 SCAN_INTERVAL_S = 600.0
@@ -27,28 +26,34 @@ SCAN_SETTLE_S = 120.0
 FIRST_LOOK_S = 2.0
 
 
-def retry_after_scan(since_scan: float) -> float | None:
-    """Seconds (before time scaling) until the next look for a file whose folder was scanned.
-
-    Doubling from 2 s while the scan is fresh (2, 2, 4, 8 ... 64 s); None afterwards.
-    """
-    elapsed = since_scan / scaled(1.0)
-    if elapsed >= SCAN_SETTLE_S:
-        return None
-    return max(FIRST_LOOK_S, elapsed)
-
-
-def scanned_recently(since_scan: float | None) -> bool:
-    return since_scan is not None and since_scan < scaled(SCAN_SETTLE_S)
-
-
 class FolderScans:
     def __init__(
-        self, conn: sqlite3.Connection, client: PlexClient, now: Callable[[], float] = time.time
+        self,
+        conn: sqlite3.Connection,
+        client: PlexClient,
+        now: Callable[[], float] = time.time,
+        scale: float = 1.0,
     ) -> None:
+        """`scale` is PLEXSYNC_TIME_SCALE, applied to every interval here."""
         self.conn = conn
         self.client = client
         self.now = now
+        self.scale = scale
+
+    def retry_after(self, scanned_at: float) -> float | None:
+        """Seconds (before time scaling) until the next look for a file whose folder was scanned.
+
+        Doubling from 2 s while the scan is fresh (2, 2, 4, 8 ... 64 s); None afterwards,
+        for the ordinary "not in Plex yet" schedule.
+        """
+        elapsed = (self.now() - scanned_at) / self.scale
+        return None if elapsed >= SCAN_SETTLE_S else max(FIRST_LOOK_S, elapsed)
+
+    def fresh_look_age(self, scanned_at: float | None) -> float | None:
+        """How old the index may be when looking for a file: seconds right after a scan."""
+        if scanned_at is None or self.now() - scanned_at >= SCAN_SETTLE_S * self.scale:
+            return None
+        return FIRST_LOOK_S * self.scale
 
     def request(self, plex_path: str, sections: Sequence[SectionInfo]) -> float | None:
         """When the file's folder was last asked to be scanned (now, if just asked).
@@ -87,7 +92,7 @@ class FolderScans:
             "INSERT INTO folder_scans (folder, section, requested_at) VALUES (?, ?, ?) "
             "ON CONFLICT(folder) DO UPDATE SET section = excluded.section, "
             "requested_at = excluded.requested_at WHERE folder_scans.requested_at < ?",
-            (folder, section, now, now - scaled(SCAN_INTERVAL_S)),
+            (folder, section, now, now - SCAN_INTERVAL_S * self.scale),
         )
         return cursor.rowcount == 1
 

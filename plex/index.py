@@ -16,19 +16,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from plex.client import IndexedFile, PlexClient, SectionInfo
+from plex.errors import LibraryNotFound
 from plex.matcher import Candidate
 from plex.path_map import basename, fold
 from sync_queue.sqlite_db import transaction
 from sync_queue.state_db import kv_get, kv_set
-from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.index")
 REFRESH_MIN_AGE_S = 60.0
 VIDEO_SECTION_TYPES = ("movie",)
-
-
-class LibraryNotFound(Exception):
-    """A library named in plexLibraries does not exist in Plex."""
 
 
 def choose_sections(sections: Sequence[SectionInfo], wanted: Sequence[str]) -> list[SectionInfo]:
@@ -55,11 +51,14 @@ class PlexIndex:
         client: PlexClient,
         libraries: Sequence[str],
         now: Callable[[], float] = time.time,
+        scale: float = 1.0,
     ) -> None:
+        """`scale` is PLEXSYNC_TIME_SCALE, applied to the minimum age before a re-read."""
         self.conn = conn
         self.client = client
         self.libraries = tuple(libraries)
         self.now = now
+        self.refresh_min_age = REFRESH_MIN_AGE_S * scale
         self._sections: list[SectionInfo] | None = None
 
     @property
@@ -73,15 +72,22 @@ class PlexIndex:
 
     def ensure(self) -> None:
         """Build the index unless it exists for this server and library choice (no request then)."""
-        identity = f"{self.client.settings.plex_url}|{self.client.machine_identifier}|{','.join(self.libraries)}"
-        if kv_get(self.conn, "index_identity") != identity:
-            with transaction(self.conn):
-                self.conn.execute("DELETE FROM plex_files")
-                self.conn.execute("DELETE FROM plex_sections")
-                kv_set(self.conn, "index_identity", identity)
-                kv_set(self.conn, "plex_platform", self.client.platform)
-        if self.conn.execute("SELECT 1 FROM plex_sections LIMIT 1").fetchone() is None:
-            self.refresh(self.sections())
+        built = self.conn.execute("SELECT 1 FROM plex_sections LIMIT 1").fetchone() is not None
+        if not built or kv_get(self.conn, "index_identity") != self._identity():
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        """Read every chosen library afresh, and learn which platform the server runs on."""
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM plex_files")
+            self.conn.execute("DELETE FROM plex_sections")
+            kv_set(self.conn, "index_identity", self._identity())
+            kv_set(self.conn, "plex_platform", self.client.platform)
+        self.refresh(self.sections())
+
+    def _identity(self) -> str:
+        libraries = ",".join(self.libraries)
+        return f"{self.client.settings.plex_url}|{self.client.machine_identifier}|{libraries}"
 
     def refresh(self, sections: Iterable[SectionInfo] | None = None) -> int:
         """Re-read sections from Plex; returns how many files are now indexed in them."""
@@ -123,12 +129,12 @@ class PlexIndex:
             ],
         )
 
-    def refresh_for_missing(self, plex_path: str, min_age: float = REFRESH_MIN_AGE_S) -> bool:
+    def refresh_for_missing(self, plex_path: str, min_age: float | None = None) -> bool:
         """Re-read the sections that could hold `plex_path`, unless read within `min_age` s.
 
         A minute by default; seconds right after PlexSync asked Plex to scan the folder.
         """
-        stale_before = self.now() - scaled(min_age)
+        stale_before = self.now() - (self.refresh_min_age if min_age is None else min_age)
         rows = self.conn.execute("SELECT key, locations, indexed_at FROM plex_sections").fetchall()
         folded = fold(plex_path)
         holders = [
@@ -141,10 +147,6 @@ class PlexIndex:
             return False
         self.refresh([s for s in self.sections() if s.key in targets])
         return True
-
-    def age(self) -> float | None:
-        row = self.conn.execute("SELECT MIN(indexed_at) FROM plex_sections").fetchone()
-        return None if row is None or row[0] is None else self.now() - row[0]
 
     def by_path(self, path: str) -> list[Candidate]:
         return self._select("path", path)

@@ -130,13 +130,11 @@ def _match_file(path: str, size: int, index: IndexView, fold_paths: bool) -> Mat
     return MatchResult(None, LOW if named else NONE, "file name only", tuple(named))
 
 
-def rank_candidates(candidates: Sequence[Candidate], size: int, path: str) -> list[Candidate]:
-    """Best first: same size, then longest common path suffix, then lowest ratingKey."""
-    return sorted(candidates, key=lambda c: _rank_key(c, size, path))
-
-
 def _rank_key(candidate: Candidate, size: int, path: str) -> tuple[bool, int, int]:
-    """Ranked against the scene file the candidate was found for."""
+    """Best first: same size, then longest common path suffix, then lowest ratingKey.
+
+    Ranked against the scene file the candidate was found for.
+    """
     return (
         candidate.size != size,
         -_common_suffix(fold(candidate.path), fold(path)),

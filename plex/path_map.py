@@ -1,4 +1,4 @@
-"""Translating a file path as Stash sees it into the path Plex sees, and back.
+"""Translating a file path as Stash sees it into the path Plex sees.
 
 Stash and Plex often run in different containers or machines, so the same file is
 `/data/videos/a.mp4` to one and `/media/videos/a.mp4` or `D:\\videos\\a.mp4` to the
@@ -65,9 +65,3 @@ def map_path(path: str, rules: Sequence[PathRule]) -> str:
     if best is None:
         return path
     return _join(best[1].plex_prefix, best[2])
-
-
-def unmap_path(path: str, rules: Sequence[PathRule]) -> str:
-    """Plex path -> Stash path: the inverse of `map_path`, for reports."""
-    inverse = [PathRule(stash_prefix=r.plex_prefix, plex_prefix=r.stash_prefix) for r in rules]
-    return map_path(path, inverse)

@@ -8,14 +8,14 @@ insert and the queue ack) updates the row instead of adding another.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync_queue.data_dir import DLQ_DB
+from plugin_core.data_dir import DLQ_DB
+from plugin_core.utc import iso_utc
 from sync_queue.job import Job
-from sync_queue.sqlite_db import connect, transaction
+from sync_queue.sqlite_db import Store, connect, transaction
 
 DLQ_SCHEMA = """
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -49,25 +49,18 @@ class DeadLetter:
             "error_kind": self.error_kind,
             "message": self.message,
             "attempts": self.attempts,
-            "first_failure_at": _iso(self.first_failure_at),
-            "last_failure_at": _iso(self.last_failure_at),
+            "first_failure_at": iso_utc(self.first_failure_at),
+            "last_failure_at": iso_utc(self.last_failure_at),
         }
 
 
-def _iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-class DeadLetterQueue:
+class DeadLetterQueue(Store):
     def __init__(
         self, data_dir: Path, on_quarantine: Callable[[Path, Path], None] | None = None
     ) -> None:
         self.conn: sqlite3.Connection = connect(
             data_dir / DLQ_DB, DLQ_SCHEMA, on_quarantine, check_same_thread=False
         )
-
-    def close(self) -> None:
-        self.conn.close()
 
     def add(self, job: Job, title: str, kind: str, message: str, now: float) -> None:
         """Record the failure; idempotent per scene."""

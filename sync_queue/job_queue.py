@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sync_queue.data_dir import QUEUE_DB
+from plugin_core.data_dir import QUEUE_DB
 from sync_queue.enqueue import (
     STATUS_ACKED,
     STATUS_FAILED,
@@ -34,7 +34,7 @@ from sync_queue.enqueue import (
     open_queue_db,
 )
 from sync_queue.job import Job
-from sync_queue.sqlite_db import transaction
+from sync_queue.sqlite_db import Store, transaction
 
 READY = (STATUS_NEW, STATUS_READY)
 SQL_VARIABLES = 500  # under SQLite's oldest limit of 999 parameters per statement
@@ -96,7 +96,7 @@ class QueueCounts:
     waiting_retry: int
 
 
-class JobQueue:
+class JobQueue(Store):
     """Queue operations for the single consumer (and read-only counts for anyone)."""
 
     def __init__(
@@ -105,9 +105,6 @@ class JobQueue:
         self.path = data_dir / QUEUE_DB
         self.conn = open_queue_db(self.path, on_quarantine, check_same_thread=False)
         self._open = _OpenRows()
-
-    def close(self) -> None:
-        self.conn.close()
 
     def resume_orphans(self) -> int:
         """Return jobs a dead worker left in progress to the queue (lock holder only)."""

@@ -26,6 +26,21 @@ DISK_FULL_MARKERS = ("disk is full", "database or disk is full", "no space")
 LOW_SPACE_BYTES = 1024 * 1024
 
 
+class Store:
+    """A store over one SQLite connection (`self.conn`), closed by `close()` or a `with` block."""
+
+    conn: sqlite3.Connection
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class DatabaseFullError(Exception):
     """The disk holding the data directory is full; nothing was written."""
 

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from sync_queue.data_dir import STATE_DB
+from plugin_core.data_dir import STATE_DB
 from sync_queue.sqlite_db import connect
 
 STATE_SCHEMA = """

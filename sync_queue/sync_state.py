@@ -66,9 +66,3 @@ class SyncRecords:
         ).rowcount
         if not updated:
             self.save(SyncRecord(scene_id, "", rating_key, now, poster_sha, None))
-
-    def forget(self, scene_id: str) -> None:
-        self.conn.execute("DELETE FROM sync_records WHERE scene_id = ?", (scene_id,))
-
-    def count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM sync_records").fetchone()[0])

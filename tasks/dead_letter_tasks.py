@@ -6,11 +6,11 @@ import logging
 import time
 from typing import Any
 
+from plugin_core.launcher import ensure_worker
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job import Job
 from sync_queue.job_queue import JobQueue
 from tasks.task_run import TaskRun
-from worker.launcher import ensure_worker
 
 log = logging.getLogger("plexsync.task")
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from plex.errors import PlexError
-from plex.index import LibraryNotFound
-from sync_queue.data_dir import resolve_data_dir
+from plugin_core.data_dir import resolve_data_dir
+from stash_client.errors import StashError
 from sync_queue.sqlite_db import DatabaseFullError
 from tasks.dead_letter_tasks import clear_dead_letters, purge_dead_letters, retry_dead_letters
 from tasks.errors import TaskError, UnknownModeError
@@ -17,7 +17,6 @@ from tasks.queue_tasks import process_queue, queue_status
 from tasks.sync_tasks import sync_all, sync_recent
 from tasks.task_run import TaskRun
 from validation.config import SettingsError
-from worker.stash_reader import StashError
 
 TASKS: dict[str, Callable[[TaskRun], dict[str, Any]]] = {
     "sync_all": sync_all,
@@ -47,7 +46,7 @@ def run_task(plugin_input: dict[str, Any]) -> dict[str, Any]:
         )
     try:
         return handler(TaskRun.from_input(plugin_input))
-    except (StashError, PlexError, SettingsError, LibraryNotFound) as exc:
+    except (StashError, PlexError, SettingsError) as exc:
         raise TaskError(f"{mode}: {exc}") from None
     except (sqlite3.Error, OSError, DatabaseFullError) as exc:
         data_dir = resolve_data_dir(plugin_input.get("server_connection"))

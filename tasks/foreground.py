@@ -13,14 +13,14 @@ import threading
 import time
 from typing import Any
 
-from sync_queue.data_dir import WORKER_LOCK
+from plugin_core.data_dir import WORKER_LOCK
+from plugin_core.launcher import ensure_worker
+from plugin_core.lock import FileLock, is_locked
 from sync_queue.job_queue import JobQueue
 from tasks.errors import TaskError
 from tasks.task_run import TaskRun
-from worker.drain import Drainer, DrainResult
-from worker.launcher import ensure_worker
-from worker.lock import FileLock, is_locked
-from worker.timescale import scaled
+from worker.assembly import assembled_drain
+from worker.drain import FOREGROUND, DrainResult
 
 log = logging.getLogger("plexsync.task")
 FOLLOW_POLL_S = 1.0
@@ -38,16 +38,10 @@ def drain_in_foreground(run: TaskRun, start: float = 0.0) -> dict[str, Any]:
         run.progress(start + (1 - start) * min(1.0, result.processed / total))
 
     try:
-        queue = JobQueue(run.data_dir)
-        queue.resume_orphans()
-        queue.close()
-        drainer = Drainer(
-            run.data_dir, ctx.settings, ctx.stash, ctx.plex, threading.Event(), progress=report
-        )
-        try:
-            result = drainer.run(linger=0, stop_when_only_waiting=True)
-        finally:
-            drainer.close()
+        with JobQueue(run.data_dir) as queue:
+            queue.resume_orphans()
+        with assembled_drain(ctx, FOREGROUND, threading.Event(), progress=report) as drainer:
+            result = drainer.run()
     finally:
         lock.release()
     run.progress(1.0)
@@ -62,8 +56,7 @@ def drain_in_foreground(run: TaskRun, start: float = 0.0) -> dict[str, Any]:
 def follow_worker(run: TaskRun, start: float) -> dict[str, Any]:
     """Another process holds the queue: show its progress until only retries remain."""
     log.info("a background worker is already syncing; following its progress")
-    queue = JobQueue(run.data_dir)
-    try:
+    with JobQueue(run.data_dir) as queue:
         first = max(1, _pending(run))
         while True:
             counts = queue.counts(time.time())
@@ -73,9 +66,7 @@ def follow_worker(run: TaskRun, start: float) -> dict[str, Any]:
                 break
             if not is_locked(run.data_dir / WORKER_LOCK):
                 return drain_in_foreground(run, start)
-            time.sleep(scaled(FOLLOW_POLL_S))
-    finally:
-        queue.close()
+            time.sleep(FOLLOW_POLL_S * run.time_scale)
     run.progress(1.0)
     return {
         "synced": None,
@@ -87,11 +78,8 @@ def follow_worker(run: TaskRun, start: float) -> dict[str, Any]:
 
 
 def _pending(run: TaskRun) -> int:
-    queue = JobQueue(run.data_dir)
-    try:
+    with JobQueue(run.data_dir) as queue:
         counts = queue.counts(time.time())
-    finally:
-        queue.close()
     return counts.pending + counts.in_progress
 
 

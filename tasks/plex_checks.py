@@ -7,10 +7,11 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from plex.errors import AuthError, PlexError
-from plex.index import LibraryNotFound, PlexIndex
-from plex.matcher import HIGH, LOW, NONE, SceneFiles, match_scene
+from plex.errors import AuthError, LibraryNotFound, PlexError
+from plex.index import PlexIndex
+from plex.matcher import HIGH, LOW, NONE, SceneFiles
 from plex.path_map import map_path
+from plex.scene_lookup import SceneLookup
 from sync_queue.state_db import open_state_db
 from tasks.errors import TaskError
 from tasks.task_run import TaskRun
@@ -45,14 +46,14 @@ def health_check(run: TaskRun) -> dict[str, Any]:
         ) from None
     state = open_state_db(run.data_dir)
     try:
-        index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries)
+        index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries, scale=run.time_scale)
         try:
-            index.refresh(index.sections())
+            index.rebuild()
         except LibraryNotFound as exc:
             raise TaskError(str(exc), out) from None
         out["libraries"] = _libraries(state)
         run.progress(0.6)
-        out.update(_sample(run, index))
+        out.update(_sample(run, SceneLookup(index, ctx.plex, ctx.settings.path_map)))
     finally:
         state.close()
     run.progress(1.0)
@@ -76,10 +77,10 @@ def _libraries(state: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _sample(run: TaskRun, index: PlexIndex) -> dict[str, Any]:
+def _sample(run: TaskRun, lookup: SceneLookup) -> dict[str, Any]:
     scenes, _total = next(run.ctx.stash.scene_pages(page_size=SAMPLE_SIZE), ([], 0))
     scenes = [s for s in scenes if s.get("files")]
-    results = [(s, _match(run, index, s)) for s in scenes]
+    results = [(s, lookup.match(_scene_files(s))) for s in scenes]
     high = [r for r in results if r[1].confidence == HIGH]
     unmatched = [
         {
@@ -104,15 +105,19 @@ def _sample(run: TaskRun, index: PlexIndex) -> dict[str, Any]:
     return out
 
 
-def _match(run: TaskRun, index: PlexIndex, scene: dict[str, Any]) -> Any:
+def _scene_files(scene: dict[str, Any]) -> SceneFiles:
     files = tuple((f["path"], int(f.get("size") or 0)) for f in scene.get("files") or [])
-    return match_scene(
-        SceneFiles(files, tuple(scene.get("urls") or [])),
-        run.ctx.settings.path_map,
-        index,
-        index.windows_server,
-        run.ctx.plex.machine_identifier,
-    )
+    return SceneFiles(files, tuple(scene.get("urls") or []))
+
+
+def _report_match(lookup: SceneLookup, scene: dict[str, Any]) -> Any:
+    """The sync's own lookup; a Plex failure ends the report with a pointer to Health check."""
+    try:
+        return lookup.match(_scene_files(scene))
+    except LibraryNotFound as exc:
+        raise TaskError(str(exc)) from None
+    except PlexError as exc:
+        raise TaskError(f"{exc}; run 'Health check' for details") from None
 
 
 def _percent(rate: float | None) -> str:
@@ -126,16 +131,11 @@ def match_report(run: TaskRun) -> dict[str, Any]:
     counts = {HIGH: 0, LOW: 0, NONE: 0}
     items: list[dict[str, Any]] = []
     try:
-        index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries)
-        try:
-            index.refresh(index.sections())
-        except LibraryNotFound as exc:
-            raise TaskError(str(exc)) from None
-        except PlexError as exc:
-            raise TaskError(f"{exc}; run 'Health check' for details") from None
+        index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries, scale=run.time_scale)
+        lookup = SceneLookup(index, ctx.plex, ctx.settings.path_map)
         for scenes, seen, total in _scene_pages(run):
             for scene in scenes:
-                result = _match(run, index, scene)
+                result = _report_match(lookup, scene)
                 counts[result.confidence] += 1
                 if result.confidence != HIGH and len(items) < REPORT_ITEMS_MAX:
                     items.append(_report_item(scene, result))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from plugin_core.utc import iso_utc
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import JobQueue
 from sync_queue.state_db import open_state_db
@@ -53,4 +54,4 @@ def _next_retry(queue: JobQueue, now: float) -> str | None:
     due = queue.next_due_at()
     if due is None or due <= now:
         return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(due))
+    return iso_utc(due)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from stash_client.reader import StashReader
 from sync_queue.job import Job
 from sync_queue.job_queue import JobQueue
 from sync_queue.state_db import open_state_db
@@ -24,7 +25,6 @@ from tasks.foreground import drain_in_foreground
 from tasks.task_run import TaskRun
 from validation.config import Settings
 from validation.metadata import InvalidMetadata, scene_to_metadata
-from worker.stash_reader import StashReader
 
 log = logging.getLogger("plexsync.task")
 QUEUE_SHARE_OF_PROGRESS = 0.3

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hooks.protocol import progress
-from sync_queue.data_dir import ensure_data_dir, resolve_data_dir
+from plugin_core.data_dir import ensure_data_dir, resolve_data_dir
+from plugin_core.protocol import progress
+from plugin_core.timescale import time_scale
+from stash_client.errors import StashError
 from tasks.errors import TaskError
 from validation.config import SettingsError
 from worker.context import Context, build_context
 from worker.logs import configure_logging
-from worker.stash_reader import StashError
 
 
 @dataclass
@@ -24,6 +25,7 @@ class TaskRun:
     args: dict[str, Any]
     server_connection: dict[str, Any]
     data_dir: Path
+    time_scale: float = 1.0
     _ctx: Context | None = field(default=None, repr=False)
 
     @classmethod
@@ -31,14 +33,16 @@ class TaskRun:
         connection = plugin_input.get("server_connection") or {}
         data_dir = Path(ensure_data_dir(resolve_data_dir(connection)))
         configure_logging(data_dir, to_stash=True)
-        return cls(plugin_input["args"], connection, data_dir)
+        return cls(plugin_input["args"], connection, data_dir, time_scale())
 
     @property
     def ctx(self) -> Context:
         """Settings from Stash, validated; Stash and Plex clients. Built on first use."""
         if self._ctx is None:
             try:
-                self._ctx = build_context(self.data_dir, self.server_connection, to_stash=True)
+                self._ctx = build_context(
+                    self.data_dir, self.server_connection, to_stash=True, time_scale=self.time_scale
+                )
             except (SettingsError, StashError) as exc:
                 raise TaskError(str(exc)) from None
         return self._ctx

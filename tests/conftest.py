@@ -80,7 +80,7 @@ class PluginEnv:
         return worker_pid(self.data_dir)
 
     def worker_running(self) -> bool:
-        from worker.lock import is_locked
+        from plugin_core.lock import is_locked
 
         return is_locked(self.data_dir / "worker.lock")
 

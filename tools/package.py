@@ -43,7 +43,16 @@ INDEX_NAME = "index.yml"
 # What Stash runs; everything else in the repository (tests, docs, benchmarks, tools,
 # the venv, a local data/ folder) stays out of the package.
 RUNTIME_FILES = (f"{PLUGIN_ID}.py", MANIFEST, "requirements.txt")
-RUNTIME_PACKAGES = ("hooks", "sync_queue", "worker", "plex", "validation", "tasks")
+RUNTIME_PACKAGES = (
+    "plugin_core",
+    "hooks",
+    "sync_queue",
+    "stash_client",
+    "plex",
+    "validation",
+    "worker",
+    "tasks",
+)
 OPTIONAL_FILES = ("README.md", "LICENSE")
 
 # Zip entries carry no build-time information: 1980-01-01 is the earliest time a

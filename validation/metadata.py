@@ -17,12 +17,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from plugin_core.failure import Failure
 from validation.config import Settings
 from validation.sanitize import clean_summary, clean_tags, clean_text, clean_title, transliterate
 
 
-class InvalidMetadata(Exception):
+class InvalidMetadata(Failure):
     """The scene's metadata cannot be sent to Plex as it is; permanent until edited in Stash."""
+
+    kind = "invalid_metadata"
+    advice = "correct the scene in Stash; the next edit queues it again"
 
 
 class SceneFile(BaseModel):

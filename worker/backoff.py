@@ -11,8 +11,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from worker.timescale import scaled
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -38,11 +36,11 @@ def transient_policy(max_retries: int) -> RetryPolicy:
 def next_delay(
     policy: RetryPolicy, attempt: int, rng: random.Random, retry_after: float | None = None
 ) -> float:
-    """Seconds to wait after failed attempt number `attempt` (0-based), already time-scaled."""
+    """Seconds to wait after failed attempt number `attempt` (0-based), before the time scale."""
     if retry_after is not None:
-        return scaled(min(max(retry_after, 0.0), RETRY_AFTER_CAP))
+        return min(max(retry_after, 0.0), RETRY_AFTER_CAP)
     ceiling = min(policy.cap, policy.base * (2 ** min(attempt, 32)))
-    return scaled(rng.uniform(0, ceiling))
+    return rng.uniform(0, ceiling)
 
 
 def exhausted(policy: RetryPolicy, attempts_made: int) -> bool:

@@ -11,8 +11,6 @@ import random
 import sqlite3
 from dataclasses import dataclass, replace
 
-from worker.timescale import scaled
-
 CLOSED = "closed"
 OPEN = "open"
 HALF_OPEN = "half_open"
@@ -34,17 +32,22 @@ def on_success(_s: BreakerState) -> BreakerState:
     return BreakerState()
 
 
-def on_server_down(s: BreakerState, now: float, rng: random.Random) -> BreakerState:
-    """Count a failure; open at the threshold; a failed probe re-opens with a longer wait."""
+def on_server_down(
+    s: BreakerState, now: float, rng: random.Random, scale: float = 1.0
+) -> BreakerState:
+    """Count a failure; open at the threshold; a failed probe re-opens with a longer wait.
+
+    `scale` is PLEXSYNC_TIME_SCALE, applied to the wait before the next probe.
+    """
     if s.state == CLOSED:
         failures = s.failures + 1
         if failures < FAILURE_THRESHOLD:
             return replace(s, failures=failures)
-        return BreakerState(OPEN, failures, now, now + scaled(RESET_AFTER_S), 0)
+        return BreakerState(OPEN, failures, now, now + RESET_AFTER_S * scale, 0)
     probes = s.probes + 1
     wait = min(PROBE_CAP_S, RESET_AFTER_S * 2 ** min(probes, 8))
     wait = wait / 2 + rng.uniform(0, wait / 2)
-    return BreakerState(OPEN, s.failures + 1, s.opened_at or now, now + scaled(wait), probes)
+    return BreakerState(OPEN, s.failures + 1, s.opened_at or now, now + wait * scale, probes)
 
 
 def current(s: BreakerState, now: float) -> BreakerState:
@@ -57,9 +60,12 @@ def current(s: BreakerState, now: float) -> BreakerState:
 class CircuitBreaker:
     """The breaker row in the state database."""
 
-    def __init__(self, conn: sqlite3.Connection, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, rng: random.Random | None = None, scale: float = 1.0
+    ) -> None:
         self.conn = conn
         self.rng = rng or random.Random()
+        self.scale = scale
 
     def load(self, now: float) -> BreakerState:
         row = self.conn.execute(
@@ -78,7 +84,7 @@ class CircuitBreaker:
             self._store(replace(state, next_probe_at=now))
 
     def record_server_down(self, now: float) -> BreakerState:
-        return self._store(on_server_down(self.load(now), now, self.rng))
+        return self._store(on_server_down(self.load(now), now, self.rng, self.scale))
 
     def _store(self, s: BreakerState) -> BreakerState:
         self.conn.execute(

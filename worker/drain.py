@@ -1,149 +1,130 @@
 """The sync loop: take due jobs in batches, sync each scene once, settle every job.
 
 Used by the background worker (runs until the queue is idle) and by tasks that
-drain in the foreground (stop when only jobs waiting for a retry remain). While
-the circuit breaker is open no job is taken and no attempt is spent: the loop
-waits, probes Plex, and carries on by itself when Plex answers again.
+drain in the foreground (stop when only jobs waiting for a retry remain): the
+difference is one `DrainMode`. While the circuit breaker is open no job is taken
+and no attempt is spent: the loop waits, probes Plex, and carries on by itself when
+Plex answers again. The `Drainer` is given its collaborators (worker/assembly.py
+builds the real ones), so a test drives it with a stub syncer and a fake clock.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from hooks.protocol import missing_module_message
-from plex.client import PlexClient
-from plex.errors import PlexError, ServerDownError, TlsError, translate
-from plex.folder_scans import FolderScans
-from plex.index import LibraryNotFound, PlexIndex
-from sync_queue.dlq import DeadLetterQueue
+from plex.errors import PlexError
+from plugin_core.timescale import Clock
+from stash_client.errors import StashError
 from sync_queue.job_queue import ClaimedScene, JobQueue
-from sync_queue.state_db import open_state_db
-from sync_queue.sync_state import SyncRecords
-from sync_queue.written_values import WrittenValues
 from validation.config import Settings
-from validation.metadata import InvalidMetadata
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
-from worker.read_ahead import ReadAhead, read_ahead_depth
-from worker.retry import DEAD_LETTER, decide_retry
+from worker.read_ahead import ReadAhead
 from worker.settings_watch import SettingsWatch, plex_connection_changed
-from worker.stash_reader import StashAuthError, StashError, StashReader
-from worker.stats import Stats
-from worker.status import WorkerStatus
-from worker.sync_step import NO_METADATA, SKIPPED, SYNCED, UNCHANGED, SceneSyncer, describe
-from worker.timescale import scaled
+from worker.settle import DrainResult, Settler, StopDraining
+from worker.sync_step import Outcome
 
 log = logging.getLogger("plexsync.worker")
 BATCH_SIZE = 100
 IDLE_POLL_S = 0.1
 STASH_RETRY_S = 5.0
 DLQ_SUMMARY_EVERY = 10
-STASH_FAILURES_FOREGROUND = 3
-STASH_FAILURES_BACKGROUND = 12
+
+__all__ = ["BACKGROUND", "FOREGROUND", "DrainMode", "DrainResult", "Drainer", "StopDraining"]
 
 
-class StopDraining(Exception):
-    """Stop now and leave the jobs queued (Stash refused our credentials, settings broken)."""
+@dataclass(frozen=True)
+class DrainMode:
+    """How a drain ends: the background worker lingers; a task stops when only retries wait."""
+
+    name: str
+    foreground: bool  # stop when only retries wait, and when Plex is down
+    stash_failures_allowed: int  # failed Stash reads in a row before the drain stops
+    linger_s: float  # idle time before the drain ends, before the time scale
+
+
+BACKGROUND = DrainMode("background", foreground=False, stash_failures_allowed=12, linger_s=2.0)
+FOREGROUND = DrainMode("foreground", foreground=True, stash_failures_allowed=3, linger_s=0.0)
+
+
+class Syncer(Protocol):
+    ahead: ReadAhead
+
+    def sync(self, scene: dict[str, Any]) -> Outcome: ...
+    def read_ahead(self, scene: dict[str, Any]) -> None: ...
 
 
 @dataclass
-class DrainResult:
-    synced: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    skipped_no_metadata: int = 0
-    failed: int = 0
-    dead_lettered: int = 0
-    remaining: int = 0
-    stopped_reason: str | None = None
-    processed: int = field(default=0)
-    new_settings: Settings | None = None
+class DrainParts:
+    """The drain's collaborators: stores, breaker, the scene syncer and the two remotes."""
+
+    queue: JobQueue
+    settler: Settler
+    breaker: CircuitBreaker
+    syncer: Syncer
+    read_scenes: Callable[[list[str]], dict[str, dict[str, Any]]]  # Stash, by id
+    probe_plex: Callable[[], None]
 
 
 class Drainer:
     def __init__(
         self,
-        data_dir: Path,
+        parts: DrainParts,
         settings: Settings,
-        stash: StashReader,
-        plex: PlexClient,
+        mode: DrainMode,
+        clock: Clock,
         stop: threading.Event | None = None,
-        rng: random.Random | None = None,
-        now: Callable[[], float] = time.time,
         progress: Callable[[DrainResult], None] | None = None,
         watch: SettingsWatch | None = None,
-        result: DrainResult | None = None,
     ) -> None:
+        self.parts = parts
+        self.queue = parts.queue
+        self.settler = parts.settler
+        self.breaker = parts.breaker
         self.settings = settings
-        self.stash = stash
-        self.plex = plex
+        self.mode = mode
+        self.clock = clock
         self.stop = stop or threading.Event()
-        self.rng = rng or random.Random()
-        self.now = now
         self.progress = progress
         self.watch = watch
-        self.queue = JobQueue(data_dir)
-        self.dlq = DeadLetterQueue(data_dir)
-        self.state = open_state_db(data_dir, check_same_thread=False)
-        self.breaker = CircuitBreaker(self.state, self.rng)
-        self.stats = Stats(self.state)
-        self.status = WorkerStatus(self.state)
-        self.index = PlexIndex(self.state, plex, settings.plex_libraries, now)
-        self.ahead = ReadAhead(plex.fetch_item, stash.screenshot, read_ahead_depth())
-        records = SyncRecords(self.state)
-        written = WrittenValues(self.state)
-        scans = FolderScans(self.state, plex, now)
-        self.syncer = SceneSyncer(
-            settings, plex, self.index, records, written, scans, stash, self.ahead, now
-        )
-        self.result = result or DrainResult()
+        self.result = parts.settler.result
         self.result.new_settings = None
         self.stash_failures = 0
-        self.max_stash_failures = STASH_FAILURES_BACKGROUND
-        self.foreground = False
 
-    def close(self) -> None:
-        for closable in (self.ahead, self.queue, self.dlq, self.state):
-            closable.close()
-
-    def run(self, linger: float, stop_when_only_waiting: bool = False) -> DrainResult:
-        """Drain until idle for `linger` seconds (or only retries remain, for tasks)."""
-        idle_since: float | None = None
-        self.foreground = stop_when_only_waiting
-        if stop_when_only_waiting:
-            self.max_stash_failures = STASH_FAILURES_FOREGROUND
+    def run(self) -> DrainResult:
+        """Drain until idle for the mode's linger (or, in the foreground, only retries remain)."""
         try:
-            while not self.stop.is_set():
-                if self._settings_changed():
-                    break
-                if not self._breaker_allows():
-                    if stop_when_only_waiting:
-                        raise StopDraining("Plex is unreachable (circuit breaker open)")
-                    continue
-                batch = self.queue.take_due(self.now(), BATCH_SIZE)
-                if batch:
-                    idle_since = None
-                    self._process_batch(batch)
-                    continue
-                next_due = self.queue.next_due_at()
-                if next_due is not None and not stop_when_only_waiting:
-                    self._sleep(min(next_due - self.now(), IDLE_POLL_S * 4))
-                    continue
-                idle_since = idle_since or self.now()
-                if self.now() - idle_since >= linger:
-                    break
-                self._sleep(min(IDLE_POLL_S, linger))
+            self._loop(self.clock.seconds(self.mode.linger_s))
         except StopDraining as exc:
             self.result.stopped_reason = str(exc)
         self.queue.purge_acked()
-        counts = self.queue.counts(self.now())
+        counts = self.queue.counts(self.clock.now())
         self.result.remaining = counts.pending + counts.waiting_retry + counts.in_progress
         return self.result
+
+    def _loop(self, linger: float) -> None:
+        idle_since: float | None = None
+        while not self.stop.is_set() and not self._settings_changed():
+            if not self._breaker_allows():
+                if self.mode.foreground:
+                    raise StopDraining("Plex is unreachable (circuit breaker open)")
+                continue
+            batch = self.queue.take_due(self.clock.now(), BATCH_SIZE)
+            if batch:
+                idle_since = None
+                self._process_batch(batch)
+                continue
+            next_due = self.queue.next_due_at()
+            if next_due is not None and not self.mode.foreground:
+                self._sleep(min(next_due - self.clock.now(), IDLE_POLL_S * 4))
+                continue
+            idle_since = idle_since or self.clock.now()
+            if self.clock.now() - idle_since >= linger:
+                return
+            self._sleep(min(IDLE_POLL_S, linger))
 
     def _settings_changed(self) -> bool:
         """Stop the loop when the user changed the settings; the worker restarts it with them."""
@@ -151,183 +132,104 @@ class Drainer:
         if fresh is None:
             return False
         if plex_connection_changed(self.settings, fresh):
-            self.breaker.probe_now(self.now())
+            self.breaker.probe_now(self.clock.now())
         self.result.new_settings = fresh
         return True
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
-            self.stop.wait(seconds)
+            self.clock.sleep(seconds)
 
     def _breaker_allows(self) -> bool:
-        state = self.breaker.load(self.now())
+        now = self.clock.now()
+        state = self.breaker.load(now)
         if state.state == OPEN:
-            self._sleep(min((state.next_probe_at or self.now()) - self.now(), IDLE_POLL_S * 4))
+            self._sleep(min((state.next_probe_at or now) - now, IDLE_POLL_S * 4))
             return False
         if state.state == HALF_OPEN:
             try:
-                self.plex.identity()
+                self.parts.probe_plex()
             except PlexError as exc:
-                after = self.breaker.record_server_down(self.now())
-                log.warning(
-                    "Plex is still unreachable (%s); next check in %.0f s",
-                    exc,
-                    max(0.0, (after.next_probe_at or self.now()) - self.now()),
-                )
+                after = self.breaker.record_server_down(now)
+                wait = max(0.0, (after.next_probe_at or now) - now)
+                log.warning("Plex is still unreachable (%s); next check in %.0f s", exc, wait)
                 return False
-            self.breaker.record_success(self.now())
+            self.breaker.record_success(now)
             log.info("Plex answers again; resuming the queue")
         return True
 
     def _process_batch(self, batch: list[ClaimedScene]) -> None:
         try:
-            scenes = self.stash.scenes_by_id([c.scene_id for c in batch])
-        except StashAuthError as exc:
-            self.queue.release(batch)
-            raise StopDraining(str(exc)) from None
+            scenes = self.parts.read_scenes([c.scene_id for c in batch])
         except StashError as exc:
             self.queue.release(batch)
-            self.stash_failures += 1
-            if self.stash_failures >= self.max_stash_failures:
-                raise StopDraining(
-                    f"{exc}; gave up after {self.stash_failures} tries, jobs stay queued"
-                ) from None
-            log.warning("%s; trying again in %.0f s", exc, scaled(STASH_RETRY_S))
-            self._sleep(scaled(STASH_RETRY_S))
+            self._stash_failed(exc)
             return
         self.stash_failures = 0
         try:
             self._sync_each(batch, scenes)
         finally:
-            self.ahead.forget()
+            self.parts.syncer.ahead.forget()
+
+    def _stash_failed(self, exc: StashError) -> None:
+        """Stash could not be read: wait and read again, a bounded number of times."""
+        self.stash_failures += 1
+        if exc.stops_drain:
+            raise StopDraining(str(exc))
+        if self.stash_failures >= self.mode.stash_failures_allowed:
+            raise StopDraining(
+                f"{exc}; gave up after {self.stash_failures} tries, jobs stay queued"
+            )
+        wait = self.clock.seconds(STASH_RETRY_S)
+        log.warning("%s; trying again in %.0f s", exc, wait)
+        self._sleep(wait)
 
     def _sync_each(self, batch: list[ClaimedScene], scenes: dict[str, dict]) -> None:
         """One scene after another; on a stop or an open breaker the rest go back untouched."""
+        depth = self.parts.syncer.ahead.depth
         for position, claimed in enumerate(batch):
-            if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
+            if self.stop.is_set() or self.breaker.load(self.clock.now()).state == OPEN:
                 self.queue.release(batch[position:])
                 return
-            self._read_ahead(batch[position : position + 1 + self.ahead.depth], scenes)
+            for coming in batch[position : position + 1 + depth]:
+                if coming.scene_id in scenes:
+                    self.parts.syncer.read_ahead(scenes[coming.scene_id])
             try:
                 self._process_one(claimed, scenes.get(claimed.scene_id))
             except StopDraining:
                 self.queue.release(batch[position + 1 :])
                 raise
 
-    def _read_ahead(self, coming: list[ClaimedScene], scenes: dict[str, dict]) -> None:
-        """Let the next scenes' reads run while this one is written (see worker/read_ahead.py)."""
-        for claimed in coming:
-            scene = scenes.get(claimed.scene_id)
-            if scene is not None:
-                self.syncer.read_ahead(scene)
-
     def _process_one(self, claimed: ClaimedScene, scene: dict | None) -> None:
-        self.status.heartbeat(self.now(), claimed.scene_id, self.result.processed)
+        self.result.current_scene = claimed.scene_id
+        try:
+            self._sync_one(claimed, scene)
+        finally:
+            self.result.current_scene = None
+        self.result.processed += 1
+        if self.progress:
+            self.progress(self.result)
+        if self.result.processed % DLQ_SUMMARY_EVERY == 0:
+            self.log_dlq_summary()
+
+    def _sync_one(self, claimed: ClaimedScene, scene: dict | None) -> None:
         if scene is None:
             self.queue.ack(claimed)
             log.info("scene %s was deleted in Stash; nothing to sync", claimed.scene_id)
             return
-        started = self.now()
-        title = scene.get("title") or ""
+        started = self.clock.now()
         try:
-            outcome = self.syncer.sync(scene)
-        except StashAuthError as exc:
-            self.queue.release([claimed])
-            raise StopDraining(str(exc)) from None
-        except (LibraryNotFound, TlsError) as exc:
-            self.queue.release([claimed])
-            raise StopDraining(str(exc)) from None
-        except ModuleNotFoundError as exc:
-            self.queue.release([claimed])
-            raise StopDraining(missing_module_message(exc.name)) from None
-        except (PlexError, InvalidMetadata) as exc:
-            self._failed(claimed, title, exc)
-        except Exception as exc:
-            self._failed(claimed, title, _unexpected(exc, claimed.scene_id))
+            outcome = self.parts.syncer.sync(scene)
+        except Exception as exc:  # every failure, classified or a bug, is settled in one place
+            self.settler.failed(claimed, scene.get("title") or "", exc)
         else:
-            self._succeeded(claimed, outcome, started)
-        self.result.processed += 1
-        if self.progress:
-            self.progress(self.result)
-        self._dlq_reminder()
-
-    def _succeeded(self, claimed: ClaimedScene, outcome, started: float) -> None:
-        self.queue.ack(claimed)
-        self.breaker.record_success(self.now())
-        # A scene that syncs after an earlier failure no longer needs review.
-        if self.dlq.contains(claimed.scene_id) and self.dlq.remove([claimed.scene_id]):
-            log.info("scene %s synced; its dead letter was removed", claimed.scene_id)
-        if outcome.status == SYNCED:
-            self.result.synced += 1
-            self.stats.record_sync(self.now() - started, self.now())
-            log.info("%s", outcome.message)
-        elif outcome.status == UNCHANGED:
-            self.result.unchanged += 1
-            self.stats.incr("skipped_unchanged")
-            self.stats.record_sync(self.now() - started, self.now())
-            log.info("%s", outcome.message)
-        elif outcome.status == NO_METADATA:
-            self.result.skipped_no_metadata += 1
-            self.stats.incr("skipped_no_metadata")
-            log.info("%s", outcome.message)
-        elif outcome.status == SKIPPED:
-            self.result.skipped += 1
-            self.stats.incr("skipped")
-            log.warning("%s", outcome.message)
-
-    def _failed(self, claimed: ClaimedScene, title: str, error: Exception) -> None:
-        now = self.now()
-        who = describe(claimed.scene_id, title)
-        if isinstance(error, ServerDownError):
-            self.breaker.record_server_down(now)
-        decision = decide_retry(claimed.job, error, self.settings.max_retries, now, self.rng)
-        self.stats.record_failure(decision.kind, str(error), now)
-        self.result.failed += 1
-        if decision.action == DEAD_LETTER:
-            self.dlq.add(decision.job, title, decision.kind, str(error), now)
-            self.queue.ack(claimed)
-            self.result.dead_lettered += 1
-            self.stats.incr("dead_lettered")
-            log.warning(
-                "%s moved to the dead-letter queue (%s): %s. To fix: %s",
-                who,
-                decision.kind,
-                error,
-                decision.advice,
-            )
-            return
-        self.queue.retry_later(claimed, decision.job)
-        if self.foreground and type(error) is ServerDownError:
-            raise StopDraining(f"{error}; the background worker syncs when Plex is back")
-        if decision.attempts_allowed:
-            log.info(
-                "%s: %s (%s); attempt %d of %d failed, next try in %.1f s",
-                who,
-                error,
-                decision.kind,
-                decision.job.attempt,
-                decision.attempts_allowed,
-                decision.delay,
-            )
-        else:
-            log.info("%s: %s; waiting for Plex, no attempt spent", who, error)
-
-    def _dlq_reminder(self) -> None:
-        if self.result.processed % DLQ_SUMMARY_EVERY == 0:
-            self.log_dlq_summary()
+            self.settler.succeeded(claimed, outcome, started)
 
     def log_dlq_summary(self) -> None:
-        count = self.dlq.count()
+        dlq = self.settler.dlq
+        count = dlq.count()
         if count:
-            kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.dlq.counts_by_kind().items()))
+            kinds = ", ".join(f"{n} {k}" for k, n in sorted(dlq.counts_by_kind().items()))
             log.warning(
                 "%d scene(s) are in the dead-letter queue (%s); see 'Queue status'", count, kinds
             )
-
-
-def _unexpected(exc: Exception, scene_id: str) -> PlexError:
-    try:
-        return translate(exc, f"scene {scene_id}")
-    except Exception:
-        log.debug("unexpected error for scene %s", scene_id, exc_info=True)
-        return PlexError(f"unexpected {type(exc).__name__}: {exc}")

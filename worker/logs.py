@@ -14,13 +14,14 @@ import logging
 import logging.handlers
 import re
 import sys
-import time
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from hooks.protocol import format_log_line, redact
-from sync_queue.data_dir import LOG_DIR
+from plugin_core.data_dir import LOG_DIR
+from plugin_core.protocol import format_log_line, redact
+from plugin_core.utc import iso_utc
 
 LOG_FILE = "plexsync.log"
 MAX_LOG_BYTES = 2 * 1024 * 1024
@@ -38,7 +39,11 @@ class Redactor(logging.Filter):
         self.scene_paths: tuple[str, ...] = ()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = redact(record.getMessage())
+        text = record.getMessage()
+        if record.exc_info:  # the traceback joins the message, so it is redacted too
+            text += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            record.exc_info = record.exc_text = None
+        text = redact(text)
         if self.obfuscate_paths:
             text = self.hide_paths(text)
         record.msg, record.args = text, None
@@ -69,7 +74,9 @@ class StashHandler(logging.Handler):
         self.stream = stream
 
     def emit(self, record: logging.LogRecord) -> None:
-        level = STASH_LEVELS.get(record.levelno, "error")
+        # A record may ask for another level in Stash than in the file (`stash_level`):
+        # an internal error's traceback is an error in the file, debug detail in Stash.
+        level = getattr(record, "stash_level", None) or STASH_LEVELS.get(record.levelno, "error")
         (self.stream or sys.stderr).write(format_log_line(level, record.getMessage()))
         (self.stream or sys.stderr).flush()
 
@@ -78,8 +85,7 @@ class JsonLinesFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return json.dumps(
             {
-                "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-                + f".{int(record.msecs):03d}Z",
+                "ts": f"{iso_utc(record.created)[:-1]}.{int(record.msecs):03d}Z",
                 "level": record.levelname.lower(),
                 "logger": record.name,
                 "pid": record.process,

@@ -17,11 +17,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from hooks.protocol import missing_module_message
-from sync_queue.data_dir import WORKER_LOCK, ensure_data_dir
-from worker.lock import FileLock
+from plugin_core.data_dir import WORKER_LOCK, ensure_data_dir
+from plugin_core.lock import FileLock
+from plugin_core.protocol import missing_module_message
 
-LINGER_S = 2.0
 HEARTBEAT_S = 1.0
 
 
@@ -51,10 +50,11 @@ def _last_words(data_dir: Path, message: str) -> None:
     """Log a fatal start-up problem to the worker's log file with the standard library only."""
     import time
 
-    from sync_queue.data_dir import LOG_DIR
+    from plugin_core.data_dir import LOG_DIR
+    from plugin_core.utc import iso_utc
 
     (data_dir / LOG_DIR).mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    stamp = iso_utc(time.time())
     record = {
         "ts": stamp,
         "level": "error",
@@ -81,13 +81,14 @@ def _run_locked(data_dir: Path, connection: dict[str, Any]) -> bool:
     import logging
     import time
 
+    from plugin_core.timescale import time_scale
+    from stash_client.errors import StashError
     from validation.config import SettingsError
     from worker.context import build_context
-    from worker.stash_reader import StashError
 
     log = logging.getLogger("plexsync.worker")
     try:
-        ctx = build_context(data_dir, connection, to_stash=False)
+        ctx = build_context(data_dir, connection, to_stash=False, time_scale=time_scale())
     except (SettingsError, StashError) as exc:
         log.error("worker not started: %s; the jobs stay queued", exc)
         return False
@@ -95,13 +96,13 @@ def _run_locked(data_dir: Path, connection: dict[str, Any]) -> bool:
     stop = threading.Event()
     _install_signal_handlers(stop)
     runner = _WorkerThread(ctx, stop)
-    runner.start()
-    status = runner.status_writer()
-    while runner.is_alive():
-        runner.join(HEARTBEAT_S)
-        status.heartbeat(time.time())
-    status.stopped()
-    status.close()
+    # Closed before the lock goes, so no database file changes after the worker is seen gone.
+    with runner.status_writer() as status:
+        runner.start()
+        while runner.is_alive():
+            runner.join(HEARTBEAT_S)
+            status.heartbeat(time.time(), runner.result.current_scene, runner.result.processed)
+        status.stopped()
     log.info("worker finished: %s", runner.summary)
     return runner.drained and not stop.is_set()
 
@@ -117,11 +118,14 @@ def _install_signal_handlers(stop: threading.Event) -> None:
 
 class _WorkerThread(threading.Thread):
     def __init__(self, ctx: Any, stop: threading.Event) -> None:
+        from worker.settle import DrainResult
+
         super().__init__(name="plexsync-sync", daemon=True)
         self.ctx = ctx
         self.stop = stop
         self.summary = "nothing done"
         self.drained = False
+        self.result = DrainResult()  # read by the main thread for the heartbeat
 
     def status_writer(self) -> Any:
         import time
@@ -146,39 +150,34 @@ class _WorkerThread(threading.Thread):
             log.exception("worker stopped by an unexpected error; jobs stay queued")
 
     def _drain(self, log: Any) -> None:
+        import time
+
         from sync_queue.dlq import DeadLetterQueue
         from sync_queue.job_queue import JobQueue
+        from worker.assembly import assembled_drain
         from worker.context import worker_context_with
-        from worker.drain import Drainer
+        from worker.drain import BACKGROUND
         from worker.settings_watch import SettingsWatch
-        from worker.timescale import scaled
 
-        queue = JobQueue(self.ctx.data_dir)
-        orphans = queue.resume_orphans()
-        queue.close()
+        with JobQueue(self.ctx.data_dir) as queue:
+            orphans = queue.resume_orphans()
         if orphans:
             log.info("resumed %d job(s) a stopped worker left in progress", orphans)
-        _purge_old_dead_letters(self.ctx, DeadLetterQueue)
-        result = None
-        while result is None or result.new_settings is not None:
-            if result is not None:
+        with DeadLetterQueue(self.ctx.data_dir) as dlq:
+            dlq.purge_older_than(self.ctx.settings.dlq_retention_days, time.time())
+        result, first = self.result, True
+        while first or result.new_settings is not None:
+            if not first:
                 self.ctx = worker_context_with(self.ctx, result.new_settings)
                 log.info("the settings changed in Stash; the worker carries on with the new ones")
-            drainer = Drainer(
-                self.ctx.data_dir,
-                self.ctx.settings,
-                self.ctx.stash,
-                self.ctx.plex,
-                self.stop,
-                watch=SettingsWatch(self.ctx.stash, self.ctx.settings),
-                result=result,
-            )
-            try:
-                if result is None:
+            watch = SettingsWatch(self.ctx.stash, self.ctx.settings, scale=self.ctx.time_scale)
+            with assembled_drain(
+                self.ctx, BACKGROUND, self.stop, watch=watch, result=result
+            ) as drainer:
+                if first:
                     drainer.log_dlq_summary()
-                result = drainer.run(linger=scaled(LINGER_S))
-            finally:
-                drainer.close()
+                first = False
+                drainer.run()
         self.summary = (
             f"{result.synced} synced, {result.unchanged} already up to date, {result.skipped} skipped, "
             f"{result.dead_lettered} dead-lettered, {result.remaining} remaining"
@@ -186,13 +185,3 @@ class _WorkerThread(threading.Thread):
         if result.stopped_reason:
             log.error("worker stopped: %s", result.stopped_reason)
         self.drained = result.stopped_reason is None
-
-
-def _purge_old_dead_letters(ctx: Any, dlq_class: Any) -> None:
-    import time
-
-    dlq = dlq_class(ctx.data_dir)
-    try:
-        dlq.purge_older_than(ctx.settings.dlq_retention_days, time.time())
-    finally:
-        dlq.close()

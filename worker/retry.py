@@ -1,6 +1,8 @@
 """Where a failed job goes next: retried later, parked while Plex is down, or dead-lettered.
 
-Pure: given the job, the classified error, the settings and `now`, say what to do.
+Pure: given the job, the classified failure, the settings, `now` and the time scale,
+say what to do. What a failure means is read from its class attributes (see
+plugin_core/failure.py); nothing here knows the failure classes themselves.
 """
 
 from __future__ import annotations
@@ -8,11 +10,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from plex.errors import AuthError, NotFoundError, PermanentError, PlexError, ServerDownError
+from plugin_core.failure import NO_RETRY, NOT_FOUND, Failure, schedule_of
 from sync_queue.job import Job
-from validation.metadata import InvalidMetadata
 from worker.backoff import NOT_FOUND_POLICY, exhausted, next_delay, transient_policy
-from worker.timescale import scaled
 
 PARK_DELAY_S = 1.0
 # Errors of changing kinds (404, then 503, then 404...) each have their own budget;
@@ -32,55 +32,43 @@ class RetryDecision:
     advice: str = ""
 
 
-def error_kind(error: Exception) -> str:
-    if isinstance(error, InvalidMetadata):
-        return "invalid_metadata"
-    return getattr(error, "kind", "error")
-
-
 def decide_retry(
-    job: Job, error: Exception, max_retries: int, now: float, rng: random.Random
+    job: Job,
+    error: Failure,
+    max_retries: int,
+    now: float,
+    rng: random.Random,
+    scale: float = 1.0,
 ) -> RetryDecision:
-    """Retry with backoff, park without spending an attempt, or give up."""
-    kind = error_kind(error)
-    message = str(error)
-    if isinstance(error, (PermanentError, InvalidMetadata)):
-        return RetryDecision(DEAD_LETTER, job, kind, advice=_advice(error))
-    if type(error) is ServerDownError:
-        park = scaled(PARK_DELAY_S)
-        parked = job._replace(not_before=now + park, last_error=message, error_kind=kind)
+    """Retry with backoff, park without spending an attempt, or give up.
+
+    `scale` is PLEXSYNC_TIME_SCALE: every delay chosen here is multiplied by it once.
+    """
+    kind = error.kind
+    if error.retry == NO_RETRY:
+        return RetryDecision(DEAD_LETTER, job, kind, advice=error.advice)
+    if not error.spends_attempt:
+        park = PARK_DELAY_S * scale
+        parked = job._replace(not_before=now + park, last_error=str(error), error_kind=kind)
         return RetryDecision(RETRY, parked, kind, park)
-    policy = NOT_FOUND_POLICY if isinstance(error, NotFoundError) else transient_policy(max_retries)
-    attempt = job.attempt if _family(job.error_kind) == _family(kind) else 0
+    policy = NOT_FOUND_POLICY if error.retry == NOT_FOUND else transient_policy(max_retries)
+    # Server trouble of any sort (503, timeout, down) shares one budget (CONTRACT: maxRetries).
+    attempt = job.attempt if schedule_of(job.error_kind) == error.retry else 0
     failing_for = now - (job.first_failure_at or now)
-    if exhausted(policy, attempt + 1) or failing_for > scaled(MAX_FAILING_S):
+    if exhausted(policy, attempt + 1) or failing_for > MAX_FAILING_S * scale:
         return RetryDecision(
             DEAD_LETTER,
             job._replace(attempt=attempt),
             kind,
             attempts_allowed=policy.max_attempts,
-            advice=_advice(error),
+            advice=error.advice,
         )
-    retry_after = error.retry_after if isinstance(error, PlexError) else None
-    delay = next_delay(policy, attempt, rng, retry_after)
+    delay = next_delay(policy, attempt, rng, error.retry_after) * scale
     base = job._replace(attempt=attempt)
     return RetryDecision(
-        RETRY, base.retry_later(now + delay, kind, message, now), kind, delay, policy.max_attempts
+        RETRY,
+        base.retry_later(now + delay, kind, str(error), now),
+        kind,
+        delay,
+        policy.max_attempts,
     )
-
-
-def _family(kind: str | None) -> str | None:
-    """Server trouble of any sort counts against one retry budget (CONTRACT: maxRetries)."""
-    return "transient" if kind in ("transient", "timeout", "server_down") else kind
-
-
-def _advice(error: Exception) -> str:
-    if isinstance(error, AuthError):
-        return (
-            "fix plexToken in Stash > Settings > Plugins > PlexSync, then run 'Retry dead letters'"
-        )
-    if isinstance(error, InvalidMetadata):
-        return "correct the scene in Stash; the next edit queues it again"
-    if isinstance(error, NotFoundError):
-        return "check that Plex has scanned the file and that pathMap is right, then run 'Retry dead letters'"
-    return "see the Troubleshooting page, then run 'Retry dead letters'"

@@ -14,9 +14,9 @@ import logging
 import time
 from collections.abc import Callable
 
+from stash_client.errors import StashError
+from stash_client.reader import StashReader
 from validation.config import Settings, SettingsError, load_settings
-from worker.stash_reader import StashError, StashReader
-from worker.timescale import scaled
 
 log = logging.getLogger("plexsync.worker")
 CHECK_EVERY_S = 30.0
@@ -36,19 +36,24 @@ def plex_connection_changed(old: Settings, new: Settings) -> bool:
 
 class SettingsWatch:
     def __init__(
-        self, stash: StashReader, settings: Settings, now: Callable[[], float] = time.time
+        self,
+        stash: StashReader,
+        settings: Settings,
+        now: Callable[[], float] = time.time,
+        scale: float = 1.0,
     ) -> None:
         self.stash = stash
         self.current = settings
         self.now = now
-        self.next_check = now() + scaled(CHECK_EVERY_S)
+        self.every = CHECK_EVERY_S * scale
+        self.next_check = now() + self.every
         self.last_problem: str | None = None
 
     def poll(self) -> Settings | None:
         """The new settings when they changed since the last look and are valid; else None."""
         if self.now() < self.next_check:
             return None
-        self.next_check = self.now() + scaled(CHECK_EVERY_S)
+        self.next_check = self.now() + self.every
         try:
             fresh = load_settings(self.stash.plugin_settings())
         except StashError as exc:

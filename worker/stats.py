@@ -7,17 +7,13 @@ to the same numbers.
 from __future__ import annotations
 
 import sqlite3
-import time
 from typing import Any
 
+from plugin_core.utc import iso_utc
 from sync_queue.sqlite_db import transaction
 from sync_queue.state_db import kv_get, kv_set
 
 TIMINGS_KEPT = 1000
-
-
-def iso(ts: float | None) -> str | None:
-    return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 class Stats:
@@ -31,9 +27,10 @@ class Stats:
             (name, amount),
         )
 
-    def record_sync(self, seconds: float, now: float) -> None:
+    def record_sync(self, counter: str, seconds: float, now: float) -> None:
+        """Count one scene that reached Plex, as `synced` or `unchanged` (never both)."""
         with transaction(self.conn):
-            self.incr("synced")
+            self.incr(counter)
             self.conn.execute("INSERT INTO sync_times (at, seconds) VALUES (?, ?)", (now, seconds))
             self.conn.execute(
                 "DELETE FROM sync_times WHERE id <= (SELECT MAX(id) FROM sync_times) - ?",
@@ -58,7 +55,7 @@ class Stats:
         last_error_at = kv_get(self.conn, "last_error_at")
         return {
             "synced": counters.get("synced", 0),
-            "skipped_unchanged": counters.get("skipped_unchanged", 0),
+            "unchanged": counters.get("unchanged", 0),
             "skipped_no_metadata": counters.get("skipped_no_metadata", 0),
             "failed": counters.get("failed", 0),
             "dead_lettered": counters.get("dead_lettered", 0),
@@ -67,7 +64,7 @@ class Stats:
             },
             "sync_seconds_avg": round(sum(times) / len(times), 3) if times else None,
             "sync_seconds_p95": round(times[int(0.95 * (len(times) - 1))], 3) if times else None,
-            "last_success_at": iso(self.last_success_at()),
+            "last_success_at": iso_utc(self.last_success_at()),
             "last_error": kv_get(self.conn, "last_error"),
-            "last_error_at": iso(float(last_error_at)) if last_error_at else None,
+            "last_error_at": iso_utc(float(last_error_at)) if last_error_at else None,
         }

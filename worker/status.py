@@ -6,12 +6,13 @@ import os
 import sqlite3
 from typing import Any
 
-from worker.stats import iso
+from plugin_core.utc import iso_utc
+from sync_queue.sqlite_db import Store
 
 STALE_AFTER_S = 30.0
 
 
-class WorkerStatus:
+class WorkerStatus(Store):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
@@ -21,21 +22,15 @@ class WorkerStatus:
             (os.getpid(), now, now),
         )
 
-    def heartbeat(
-        self, now: float, current_job: str | None = None, processed: int | None = None
-    ) -> None:
+    def heartbeat(self, now: float, current_job: str | None, processed: int) -> None:
+        """The worker's main thread is this row's one writer: the sync thread never writes it."""
         self.conn.execute(
-            "UPDATE worker_status SET heartbeat_at = ?, current_job = ?, "
-            "processed = COALESCE(?, processed) WHERE id = 1",
+            "UPDATE worker_status SET heartbeat_at = ?, current_job = ?, processed = ? WHERE id = 1",
             (now, current_job, processed),
         )
 
     def stopped(self) -> None:
         self.conn.execute("DELETE FROM worker_status WHERE id = 1")
-
-    def close(self) -> None:
-        """Close before the lock goes, so no database file changes after the worker is seen gone."""
-        self.conn.close()
 
     def read(self, now: float) -> dict[str, Any] | None:
         row = self.conn.execute(
@@ -46,8 +41,8 @@ class WorkerStatus:
         pid, started, beat, job, processed = row
         return {
             "pid": pid,
-            "started_at": iso(started),
-            "heartbeat_at": iso(beat),
+            "started_at": iso_utc(started),
+            "heartbeat_at": iso_utc(beat),
             "current_job": job,
             "processed": processed,
             "alive": beat is not None and now - beat < STALE_AFTER_S,

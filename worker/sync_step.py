@@ -19,19 +19,21 @@ from typing import Any
 from plex.client import PlexClient
 from plex.edits import EditPlan, assume_written, build_edit
 from plex.errors import NotFoundError
-from plex.folder_scans import FIRST_LOOK_S, FolderScans, retry_after_scan, scanned_recently
-from plex.index import REFRESH_MIN_AGE_S, PlexIndex
+from plex.folder_scans import FolderScans
+from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
 from plex.library_folders import parent_folder
-from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
+from plex.matcher import HIGH, LOW, MatchResult, SceneFiles
 from plex.path_map import map_path
+from plex.scene_lookup import SceneLookup
+from stash_client.errors import StashAuthError, StashError
+from stash_client.reader import StashReader
 from sync_queue.sync_state import SyncRecord, SyncRecords
 from sync_queue.written_values import WrittenValues
 from validation.config import Settings
 from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadata
 from worker.logs import scene_paths_in_scope
 from worker.read_ahead import ReadAhead
-from worker.stash_reader import StashAuthError, StashError, StashReader
 
 log = logging.getLogger("plexsync.sync")
 SYNCED = "synced"
@@ -73,7 +75,7 @@ class SceneSyncer:
         self.stash = stash
         self.now = now
         self.ahead = ahead
-        self._index_ready = False
+        self.lookup = SceneLookup(index, plex, settings.path_map)
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
         meta = scene_to_metadata(scene, self.settings)
@@ -112,7 +114,7 @@ class SceneSyncer:
         scanned_at = self.scans.request(mapped, self.index.sections())
         if scanned_at is None:
             return NotFoundError(f"{reason}; no Plex library holds its folder")
-        wait = retry_after_scan(self.now() - scanned_at)
+        wait = self.scans.retry_after(scanned_at)
         return NotFoundError(f"{reason}; Plex was asked to scan its folder", retry_after=wait)
 
     def read_ahead(self, scene: dict[str, Any]) -> None:
@@ -121,7 +123,7 @@ class SceneSyncer:
         Only what the built index answers at once is read ahead; a scene that needs
         an index refresh, is skipped or is invalid is left to its own turn.
         """
-        if not self.ahead.depth or not self._index_ready:
+        if not self.ahead.depth or not self.lookup.ready:
             return
         try:
             meta = scene_to_metadata(scene, self.settings)
@@ -133,19 +135,13 @@ class SceneSyncer:
             or (self.settings.skip_unorganized and not meta.organized)
         ):
             return
-        result = self._lookup(meta)
+        result = self.lookup.lookup(_scene_files(meta))
         if result.rating_key is not None and result.confidence == HIGH:
             self.ahead.start(meta.scene_id, str(result.rating_key), self._screenshot_url(meta))
 
     def match(self, meta: SceneMetadata) -> MatchResult:
-        """Match against the index; a miss refreshes the sections that could hold the file."""
-        self.index.ensure()
-        self._index_ready = True
-        result = self._lookup(meta)
-        if result.confidence != HIGH and meta.files:
-            mapped = map_path(meta.files[0].path, self.settings.path_map)
-            if self.index.refresh_for_missing(mapped, self._index_max_age(mapped)):
-                result = self._lookup(meta)
+        """The sync's lookup (plex/scene_lookup.py), shared with the match report."""
+        result = self.lookup.match(_scene_files(meta), self._index_max_age(meta))
         log.debug(
             "scene %s matched %s (%s: %s)",
             meta.scene_id,
@@ -155,19 +151,13 @@ class SceneSyncer:
         )
         return result
 
-    def _index_max_age(self, plex_path: str) -> float:
+    def _index_max_age(self, meta: SceneMetadata) -> float | None:
         """Right after a folder scan, look in the index again within seconds, not a minute."""
-        if self.settings.scan_plex_folders:
-            last = self.scans.last_scan(parent_folder(plex_path))
-            if scanned_recently(None if last is None else self.now() - last):
-                return FIRST_LOOK_S
-        return REFRESH_MIN_AGE_S
-
-    def _lookup(self, meta: SceneMetadata) -> MatchResult:
-        scene = SceneFiles(tuple((f.path, f.size) for f in meta.files), meta.urls)
-        windows = self.index.windows_server
-        machine = self.plex.machine_identifier
-        return match_scene(scene, self.settings.path_map, self.index, windows, machine)
+        if not self.settings.scan_plex_folders or not meta.files:
+            return None
+        mapped = map_path(meta.files[0].path, self.settings.path_map)
+        last = self.scans.last_scan(parent_folder(mapped))
+        return self.scans.fresh_look_age(last)
 
     def _screenshot_url(self, meta: SceneMetadata) -> str | None:
         """The screenshot to read ahead: only when the poster is synced whatever Plex has."""
@@ -267,3 +257,7 @@ class SceneSyncer:
             return None
         sha = hashlib.sha256(image).hexdigest()
         return None if sha == known_sha else (image, sha)
+
+
+def _scene_files(meta: SceneMetadata) -> SceneFiles:
+    return SceneFiles(tuple((f.path, f.size) for f in meta.files), meta.urls)

@@ -14,10 +14,10 @@ import time
 
 import pytest
 
+from plugin_core.lock import FileLock
 from sync_queue.job_queue import JobQueue
 from tests.conftest import PluginEnv
 from tests.plugin_runner import ENTRY, ROOT, hook_input, wait_until
-from worker.lock import FileLock
 
 
 def _scenes(env: PluginEnv, n: int, prefix: str = "Crash") -> list[tuple[str, str]]:

@@ -250,7 +250,7 @@ def _poll(predicate: Callable[[], bool], timeout: float, interval: float = 0.05)
 
 
 def _worker_locked(data_dir: Path) -> bool:
-    from worker.lock import is_locked
+    from plugin_core.lock import is_locked
 
     return is_locked(data_dir / "worker.lock")
 
@@ -337,7 +337,7 @@ def _print_status(output: Any) -> None:
         rows.append(("worker", "not running"))
     stats = output.get("stats")
     if isinstance(stats, dict):
-        counters = ("synced", "skipped_unchanged", "failed", "dead_lettered")
+        counters = ("synced", "unchanged", "failed", "dead_lettered")
         rows.append(("stats", ", ".join(f"{k}={stats.get(k)}" for k in counters)))
         if stats.get("sync_seconds_avg") is not None:
             rows.append(("sync time", f"{stats['sync_seconds_avg']:.3f} s on average"))

@@ -23,6 +23,7 @@ import pytest
 import requests
 from stashapi.stashapp import StashInterface
 
+from stash_client import queries as stash_queries
 from tests.fakes.fake_stash import (
     FakeClock,
     FakeStash,
@@ -31,7 +32,6 @@ from tests.fakes.fake_stash import (
     go_rfc3339,
     png_bytes,
 )
-from worker import stash_queries
 
 pytest_plugins = ["tests.fakes.stash_fixtures"]
 

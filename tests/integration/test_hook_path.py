@@ -212,7 +212,7 @@ def test_hook_runs_with_fcntl_unavailable_as_on_windows(tmp_path: Path, env) -> 
         [
             sys.executable,
             "-c",
-            "import worker.lock as l; print(l.fcntl is None, l.msvcrt is not None)",
+            "import plugin_core.lock as l; print(l.fcntl is None, l.msvcrt is not None)",
         ],
         capture_output=True,
         env=env,

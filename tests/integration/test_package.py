@@ -27,7 +27,16 @@ from tests.fakes.fake_stash import FakeStash
 from tests.plugin_runner import ROOT, hook_input, run_plugin, task_input
 
 PACKAGE_SCRIPT = ROOT / "tools" / "package.py"
-RUNTIME_PACKAGES = ("hooks", "sync_queue", "worker", "plex", "validation", "tasks")
+RUNTIME_PACKAGES = (
+    "plugin_core",
+    "hooks",
+    "sync_queue",
+    "stash_client",
+    "plex",
+    "validation",
+    "worker",
+    "tasks",
+)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 CHANGELOG_VERSION = re.compile(r"^## \[(\d+\.\d+\.\d+)\]", re.MULTILINE)
 

@@ -1,6 +1,6 @@
 """Keep PlexSync's GraphQL documents and the fake Stash honest against real Stash.
 
-The documents in ``worker.stash_queries`` are checked against Stash's published
+The documents in ``stash_client.queries`` are checked against Stash's published
 schema, so a typo or a field Stash renamed fails here and not at a user's site.
 The fake's own schema is checked field by field against the real one, so a test
 that passes against the fake cannot rely on something Stash does not have.
@@ -27,8 +27,8 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 
+from stash_client.queries import ALL_DOCUMENTS
 from tests.fakes.fake_stash import SCHEMA_PATH
-from worker.stash_queries import ALL_DOCUMENTS
 
 REAL_SCHEMA_DIR = (
     Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "stash-schema"

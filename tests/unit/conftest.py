@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from hooks import protocol
 from plex.item_values import PlexValues
+from plugin_core import protocol
 from validation.metadata import SceneMetadata
 
 ALL_LOCKS = frozenset(

@@ -80,9 +80,22 @@ def test_success_closes_the_breaker_and_forgets_failures() -> None:
     assert on_success(failures(3)) == BreakerState()
 
 
-def test_reset_time_follows_time_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PLEXSYNC_TIME_SCALE", "0.01")
-    assert failures(5).next_probe_at == pytest.approx(NOW + RESET_AFTER_S * 0.01)
+def test_reset_time_follows_time_scale() -> None:
+    s = BreakerState()
+    for _ in range(FAILURE_THRESHOLD):
+        s = on_server_down(s, NOW, random.Random(3), scale=0.01)
+    assert s.next_probe_at == pytest.approx(NOW + RESET_AFTER_S * 0.01)
+
+
+def test_a_stored_breaker_applies_its_time_scale(tmp_path: Path) -> None:
+    conn = open_state_db(tmp_path)
+    try:
+        breaker = CircuitBreaker(conn, random.Random(1), scale=0.01)
+        for _ in range(FAILURE_THRESHOLD):
+            state = breaker.record_server_down(NOW)
+        assert state.next_probe_at == pytest.approx(NOW + RESET_AFTER_S * 0.01)
+    finally:
+        conn.close()
 
 
 # stored in SQLite ---------------------------------------------------------------------

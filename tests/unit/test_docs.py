@@ -21,7 +21,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-PACKAGES = ("hooks", "sync_queue", "worker", "plex", "validation", "tasks")
+PACKAGES = (
+    "plugin_core",
+    "hooks",
+    "sync_queue",
+    "stash_client",
+    "plex",
+    "validation",
+    "worker",
+    "tasks",
+)
 PAGES = (
     "index.md",
     "install.md",
@@ -54,8 +63,9 @@ PROTOCOL_LEVELS = frozenset({"warning", "error"})
 MESSAGE_SINKS = {"_fail": 0, "_last_words": 1}
 # `Outcome(SKIPPED, message)`: a skipped scene, logged as a warning by the drain loop.
 OUTCOME_CLASS, OUTCOME_WARNING_STATUS = "Outcome", "SKIPPED"
-# Functions whose returned strings are advice appended to a warning ("To fix: ...").
-ADVICE_FUNCTIONS = frozenset({"_advice"})
+# Class attributes whose strings are advice appended to a warning ("To fix: ..."): each
+# failure class says what the user should do (plugin_core/failure.py).
+ADVICE_ATTRIBUTES = frozenset({"advice", "RETRY_TROUBLESHOOTING"})
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[diouxXeEfFgGcrsa%]")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -302,10 +312,11 @@ def _message_nodes(
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             yield node, _arg(node.exc, 0), False
-        if isinstance(node, ast.FunctionDef) and node.name in ADVICE_FUNCTIONS:
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.Return):
-                    yield inner, inner.value, False
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id in ADVICE_ATTRIBUTES
+            for target in node.targets
+        ):
+            yield node, node.value, False
         if isinstance(node, ast.Call):
             found = _call_message(node, exceptions)
             if found is not None:
@@ -338,7 +349,7 @@ def test_message_collection_finds_the_known_kinds() -> None:
         "; a new queue was started. Run 'Sync all scenes'",  # protocol log("error", ...)
         "; please report this with the debug log",  # _fail(...)
         "Fix pathMap or turn on allowAmbiguousMatch",  # Outcome(SKIPPED, ...)
-        "correct the scene in Stash; the next edit queues it again",  # _advice
+        "correct the scene in Stash; the next edit queues it again",  # advice attribute
         "in Stash > Settings > Plugins > PlexSync > plexToken",  # AuthError, not raised
         "; a new one was started (run 'Sync all scenes' to rebuild",  # getLogger(...).error
         "; the jobs stay queued",  # _last_words(dir, ...)

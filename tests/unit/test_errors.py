@@ -127,6 +127,20 @@ def test_unknown_exception_is_not_swallowed() -> None:
         translate(KeyError("bug"), "item 7")
 
 
+@pytest.mark.parametrize("bug", [AttributeError("'NoneType' has no 'tag'"), TypeError("bad arg")])
+def test_attribute_and_type_errors_are_bugs_not_plex_answers(bug: Exception) -> None:
+    """Our bugs must not be retried as "Plex sent an answer PlexSync cannot read"."""
+    with pytest.raises(type(bug)):
+        translate(bug, "item 7")
+
+
+def test_an_unknown_status_is_a_plex_answer() -> None:
+    """The session raises unknown statuses (plexapi would fail on them with a TypeError)."""
+    error = translate(PlexHTTPError(299, "GET", "/library/metadata/7", None), "item 7")
+    assert type(error) is TransientError
+    assert str(error) == "Plex answered 299 for item 7"
+
+
 def test_plex_errors_pass_through_unchanged() -> None:
     error = NotFoundError("x", 404)
     assert translate(error, "y") is error

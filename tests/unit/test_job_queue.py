@@ -10,8 +10,8 @@ import persistqueue
 import pytest
 from persistqueue.serializers import json as pq_json
 
+from plugin_core.data_dir import QUEUE_DB
 from sync_queue import job_queue
-from sync_queue.data_dir import QUEUE_DB
 from sync_queue.enqueue import (
     STATUS_ACKED,
     STATUS_FAILED,

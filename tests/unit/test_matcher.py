@@ -14,7 +14,6 @@ from plex.matcher import (
     MatchResult,
     SceneFiles,
     match_scene,
-    rank_candidates,
 )
 from plex.path_map import basename, fold
 from validation.config import PathRule
@@ -201,13 +200,10 @@ def test_ranking_then_prefers_the_lowest_rating_key_numerically() -> None:
     assert result.rating_key == "4"
 
 
-def test_rank_candidates_compares_suffixes_case_insensitively() -> None:
-    ranked = rank_candidates(
-        [Candidate("1", "/a/OTHER/x.mp4", 1), Candidate("2", "/a/SHOW/x.mp4", 1)],
-        1,
-        "/b/show/x.mp4",
-    )
-    assert [c.rating_key for c in ranked] == ["2", "1"]
+def test_ranking_compares_path_suffixes_case_insensitively() -> None:
+    index = MemoryIndex([("1", "/a/OTHER/x.mp4", 1), ("2", "/a/SHOW/x.mp4", 1)])
+    result = match([("/b/show/x.mp4", 1)], index=index)
+    assert [c.rating_key for c in result.candidates] == ["2", "1"]
 
 
 # multi-file scenes, nothing found ----------------------------------------------------

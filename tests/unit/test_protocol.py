@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from hooks import protocol
-from hooks.protocol import (
+from plugin_core import protocol
+from plugin_core.protocol import (
     MAX_LOG_LINE_BYTES,
     ProtocolError,
     format_log_line,

@@ -8,15 +8,19 @@ import pytest
 
 from plex.errors import (
     AuthError,
+    LibraryNotFound,
     NotFoundError,
     PermanentError,
+    PlexError,
     PlexTimeoutError,
     ServerDownError,
+    TlsError,
     TransientError,
 )
+from plugin_core.failure import classify
 from sync_queue.job import Job
 from validation.metadata import InvalidMetadata
-from worker.retry import DEAD_LETTER, PARK_DELAY_S, RETRY, decide_retry, error_kind
+from worker.retry import DEAD_LETTER, PARK_DELAY_S, RETRY, decide_retry
 
 pytestmark = pytest.mark.usefixtures("real_time")
 NOW = 1_700_000_000.0
@@ -80,9 +84,8 @@ def test_server_down_never_dead_letters() -> None:
     assert all(d.action == RETRY for d in decisions)
 
 
-def test_park_delay_follows_time_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PLEXSYNC_TIME_SCALE", "0.01")
-    decision = decide(ServerDownError("Plex is unreachable"))
+def test_park_delay_follows_time_scale() -> None:
+    decision = decide_retry(job(), ServerDownError("down"), 5, NOW, random.Random(7), scale=0.01)
     assert decision.delay == pytest.approx(PARK_DELAY_S * 0.01)
     assert decision.job.not_before == pytest.approx(NOW + PARK_DELAY_S * 0.01)
 
@@ -127,9 +130,18 @@ def test_retry_after_from_plex_is_honoured() -> None:
     assert decision.job.not_before == NOW + 42.0
 
 
-def test_retry_after_is_scaled_for_tests(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PLEXSYNC_TIME_SCALE", "0.01")
-    assert decide(TransientError("429", 429, retry_after=42.0)).delay == pytest.approx(0.42)
+def test_retry_after_is_scaled_for_tests() -> None:
+    error = TransientError("429", 429, retry_after=42.0)
+    decision = decide_retry(job(), error, 5, NOW, random.Random(7), scale=0.01)
+    assert decision.delay == pytest.approx(0.42)
+    assert decision.job.not_before == pytest.approx(NOW + 0.42)
+
+
+def test_time_scale_keeps_the_jitter_sequence() -> None:
+    error = TransientError("503", 503)
+    full = decide_retry(job(), error, 5, NOW, random.Random(9)).delay
+    half = decide_retry(job(), error, 5, NOW, random.Random(9), scale=0.5).delay
+    assert half == pytest.approx(full / 2)
 
 
 def test_a_change_of_error_kind_starts_the_count_again() -> None:
@@ -162,7 +174,17 @@ def test_alternating_transient_errors_still_reach_the_dead_letter_queue() -> Non
     assert n < 6
 
 
-def test_error_kind_names() -> None:
-    assert error_kind(InvalidMetadata("x")) == "invalid_metadata"
-    assert error_kind(ServerDownError("x")) == "server_down"
-    assert error_kind(RuntimeError("x")) == "error"
+def test_the_failure_class_says_what_follows() -> None:
+    """Kinds and schedules are class attributes; the decision reads nothing else."""
+    assert InvalidMetadata("x").kind == "invalid_metadata"
+    assert (ServerDownError.spends_attempt, ServerDownError.opens_breaker) == (False, True)
+    assert (PlexTimeoutError.spends_attempt, PlexTimeoutError.opens_breaker) == (True, True)
+    assert (LibraryNotFound.stops_drain, TlsError.stops_drain) == (True, True)
+    assert issubclass(LibraryNotFound, PlexError)
+
+
+def test_an_internal_error_is_dead_lettered_at_once() -> None:
+    decision = decide(classify(KeyError("title")))
+    assert decision.action == DEAD_LETTER
+    assert decision.kind == "internal"
+    assert "report" in decision.advice

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from stash_client.errors import StashError
 from validation.config import load_settings
 from worker.settings_watch import CHECK_EVERY_S, SettingsWatch, plex_connection_changed
-from worker.stash_reader import StashError
 
 pytestmark = pytest.mark.usefixtures("real_time")
 BASE = {"plexUrl": "http://plex.local:32400", "plexToken": "tok-1"}

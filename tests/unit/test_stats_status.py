@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from plugin_core.utc import iso_utc
 from sync_queue.state_db import open_state_db
-from worker.stats import Stats, iso
+from worker.stats import Stats
 from worker.status import STALE_AFTER_S, WorkerStatus
 
 NOW = 86_400.0
@@ -38,7 +39,7 @@ def test_state_database_trades_last_commits_for_speed_but_queue_and_dlq_do_not(
 def test_fresh_snapshot_is_all_zero_and_empty(conn) -> None:
     assert Stats(conn).snapshot() == {
         "synced": 0,
-        "skipped_unchanged": 0,
+        "unchanged": 0,
         "skipped_no_metadata": 0,
         "failed": 0,
         "dead_lettered": 0,
@@ -53,8 +54,8 @@ def test_fresh_snapshot_is_all_zero_and_empty(conn) -> None:
 
 def test_record_sync_counts_and_remembers_the_last_success(conn) -> None:
     stats = Stats(conn)
-    stats.record_sync(0.5, NOW)
-    stats.record_sync(1.5, NOW + 60)
+    stats.record_sync("synced", 0.5, NOW)
+    stats.record_sync("synced", 1.5, NOW + 60)
     snap = stats.snapshot()
     assert snap["synced"] == 2
     assert snap["sync_seconds_avg"] == 1.0
@@ -65,14 +66,14 @@ def test_record_sync_counts_and_remembers_the_last_success(conn) -> None:
 def test_p95_of_sync_times(conn) -> None:
     stats = Stats(conn)
     for n in range(1, 101):
-        stats.record_sync(float(n), NOW)
+        stats.record_sync("synced", float(n), NOW)
     assert stats.snapshot()["sync_seconds_p95"] == 95.0
 
 
 def test_only_the_latest_timings_are_kept(conn) -> None:
     stats = Stats(conn)
     for n in range(1_100):
-        stats.record_sync(1.0 if n < 100 else 3.0, NOW)
+        stats.record_sync("synced", 1.0 if n < 100 else 3.0, NOW)
     snap = stats.snapshot()
     assert snap["synced"] == 1_100
     assert snap["sync_seconds_avg"] == 3.0
@@ -95,9 +96,17 @@ def test_incr_counts_named_counters(conn) -> None:
     stats = Stats(conn)
     stats.incr("dead_lettered")
     stats.incr("dead_lettered", 2)
-    stats.incr("skipped_unchanged", 5)
     snap = stats.snapshot()
-    assert (snap["dead_lettered"], snap["skipped_unchanged"]) == (3, 5)
+    assert snap["dead_lettered"] == 3
+
+
+def test_an_unchanged_scene_is_counted_once_as_unchanged(conn) -> None:
+    stats = Stats(conn)
+    stats.record_sync("unchanged", 0.2, NOW)
+    stats.record_sync("synced", 0.4, NOW)
+    snap = stats.snapshot()
+    assert (snap["synced"], snap["unchanged"]) == (1, 1)
+    assert snap["sync_seconds_avg"] == 0.3
 
 
 def test_counters_are_shared_between_processes(tmp_path: Path) -> None:
@@ -112,8 +121,8 @@ def test_counters_are_shared_between_processes(tmp_path: Path) -> None:
 
 
 def test_iso_formats_utc() -> None:
-    assert iso(None) is None
-    assert iso(0.0) == "1970-01-01T00:00:00Z"
+    assert iso_utc(None) is None
+    assert iso_utc(0.0) == "1970-01-01T00:00:00Z"
 
 
 def test_worker_status_is_absent_when_no_worker_ran(conn) -> None:
@@ -134,14 +143,14 @@ def test_worker_status_reports_pid_heartbeat_and_progress(conn) -> None:
     }
 
 
-def test_heartbeat_without_a_count_keeps_the_previous_count(conn) -> None:
+def test_a_heartbeat_between_scenes_shows_no_current_job(conn) -> None:
     status = WorkerStatus(conn)
     status.started(NOW)
-    status.heartbeat(NOW + 1, processed=7)
-    status.heartbeat(NOW + 2)
+    status.heartbeat(NOW + 1, "4", 7)
+    status.heartbeat(NOW + 2, None, 8)
     read = status.read(NOW + 2)
     assert read is not None
-    assert (read["processed"], read["current_job"]) == (7, None)
+    assert (read["processed"], read["current_job"]) == (8, None)
 
 
 def test_worker_without_a_recent_heartbeat_is_not_alive(conn) -> None:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from worker.timescale import ENV_TIME_SCALE, scaled, time_scale
+from plugin_core.timescale import ENV_TIME_SCALE, Clock, time_scale
 
 
 def test_unset_scale_is_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_TIME_SCALE, raising=False)
     assert time_scale() == 1.0
-    assert scaled(30.0) == 30.0
+    assert Clock(scale=time_scale()).seconds(30.0) == 30.0
 
 
 def test_scale_multiplies_delays(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLEXSYNC_TIME_SCALE", "0.01")
     assert time_scale() == 0.01
-    assert scaled(60.0) == pytest.approx(0.6)
+    assert Clock(scale=time_scale()).seconds(60.0) == pytest.approx(0.6)
 
 
 @pytest.mark.parametrize("value", ["", "abc", "0", "-1", "nan-ish"])

@@ -20,21 +20,14 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from hooks.protocol import register_secret
-from worker import stash_queries as q
+from plugin_core.protocol import register_secret
+from stash_client import queries as q
+from stash_client.errors import StashAuthError, StashError
 
 log = logging.getLogger("plexsync.stash")
 _MISSING_SCENE = re.compile(r"scene with id (\d+) not found")
 DEFAULT_TIMEOUT = (5.0, 60.0)
 PAGE_SIZE = 500
-
-
-class StashError(Exception):
-    """Stash could not be read; the jobs stay queued."""
-
-
-class StashAuthError(StashError):
-    """Stash refused the plugin's credentials (401): the worker stops, jobs stay queued."""
 
 
 class _TimeoutAdapter(HTTPAdapter):

@@ -37,7 +37,16 @@ class ProtocolError(Exception):
     """The input from Stash cannot be understood; the message says what and how to fix it."""
 
 
-OWN_PACKAGES = ("hooks", "sync_queue", "worker", "plex", "validation", "tasks")
+OWN_PACKAGES = (
+    "plugin_core",
+    "hooks",
+    "sync_queue",
+    "stash_client",
+    "plex",
+    "validation",
+    "worker",
+    "tasks",
+)
 
 
 def missing_module_message(name: str | None) -> str:

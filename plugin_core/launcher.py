@@ -13,8 +13,8 @@ import json
 import os
 import sys
 
-from sync_queue.data_dir import PLUGIN_ROOT, WORKER_LOCK
-from worker.lock import is_locked
+from plugin_core.data_dir import PLUGIN_ROOT, WORKER_LOCK
+from plugin_core.lock import is_locked
 
 ENV_NO_WORKER = "PLEXSYNC_NO_WORKER"
 ENTRY_POINT = os.path.join(PLUGIN_ROOT, "PlexSync.py")

@@ -29,10 +29,6 @@ class FileLock:
         self.path = path
         self._handle: io.TextIOWrapper | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._handle is not None
-
     def acquire(self) -> bool:
         """Take the lock if nobody holds it; never waits."""
         if self._handle is not None:

@@ -1,0 +1,79 @@
+"""Building a drain: the one place that opens the stores and wires the collaborators.
+
+The background worker and the foreground tasks both drain through `assembled_drain`,
+so they run the same parts and differ only in their `DrainMode`. Everything opened
+here is closed when the `with` block ends.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+
+from plex.folder_scans import FolderScans
+from plex.index import PlexIndex
+from plugin_core.timescale import Clock
+from sync_queue.dlq import DeadLetterQueue
+from sync_queue.job_queue import JobQueue
+from sync_queue.state_db import open_state_db
+from sync_queue.sync_state import SyncRecords
+from sync_queue.written_values import WrittenValues
+from worker.circuit_breaker import CircuitBreaker
+from worker.context import Context
+from worker.drain import Drainer, DrainMode, DrainParts
+from worker.read_ahead import ReadAhead, read_ahead_depth
+from worker.settings_watch import SettingsWatch
+from worker.settle import DrainResult, Settler
+from worker.stats import Stats
+from worker.sync_step import SceneSyncer
+
+
+@contextmanager
+def assembled_drain(
+    ctx: Context,
+    mode: DrainMode,
+    stop: threading.Event,
+    progress: Callable[[DrainResult], None] | None = None,
+    watch: SettingsWatch | None = None,
+    result: DrainResult | None = None,
+) -> Iterator[Drainer]:
+    """A `Drainer` over the data folder's stores and `ctx`'s Stash and Plex, closed on exit."""
+    clock = Clock(sleep=stop.wait, scale=ctx.time_scale)
+    rng = random.Random()
+    with ExitStack() as stack:
+        queue = stack.enter_context(JobQueue(ctx.data_dir))
+        dlq = stack.enter_context(DeadLetterQueue(ctx.data_dir))
+        state = open_state_db(ctx.data_dir, check_same_thread=False)
+        stack.callback(state.close)
+        ahead = ReadAhead(ctx.plex.fetch_item, ctx.stash.screenshot, read_ahead_depth())
+        stack.callback(ahead.close)
+        index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries, clock.now, clock.scale)
+        syncer = SceneSyncer(
+            ctx.settings,
+            ctx.plex,
+            index,
+            SyncRecords(state),
+            WrittenValues(state),
+            FolderScans(state, ctx.plex, clock.now, clock.scale),
+            ctx.stash,
+            ahead,
+            clock.now,
+        )
+        breaker = CircuitBreaker(state, rng, clock.scale)
+        settler = Settler(
+            queue,
+            dlq,
+            Stats(state),
+            breaker,
+            clock,
+            rng,
+            ctx.settings.max_retries,
+            result or DrainResult(),
+            stop_when_server_down=mode.foreground,
+        )
+        parts = DrainParts(
+            queue, settler, breaker, syncer, ctx.stash.scenes_by_id, ctx.plex.identity
+        )
+        yield Drainer(parts, ctx.settings, mode, clock, stop, progress, watch)
