@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from plex.client import PlexClient
+from plex.folder_scans import FolderScans
 from plex.index import PlexIndex
 from plex.matcher import HIGH
 from sync_queue.state_db import open_state_db
 from sync_queue.sync_state import SyncRecords
+from sync_queue.written_values import WrittenValues
 from tasks.plex_checks import match_report
 from tasks.task_run import TaskRun
 from tests.fakes.fake_plex import FakePlex
@@ -62,7 +64,8 @@ def test_match_report_and_sync_agree_on_a_windows_path_library(
     try:
         index = PlexIndex(state, plex, settings.plex_libraries)
         ahead = ReadAhead(plex.fetch_item, lambda _u: b"", 0)
-        syncer = SceneSyncer(settings, plex, index, SyncRecords(state), OneSceneStash(), ahead)  # type: ignore[arg-type]
+        stores = (SyncRecords(state), WrittenValues(state), FolderScans(state, plex))
+        syncer = SceneSyncer(settings, plex, index, *stores, OneSceneStash(), ahead)  # type: ignore[arg-type]
         synced = syncer.match(scene_to_metadata(SCENE, settings))
     finally:
         state.close()
