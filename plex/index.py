@@ -25,6 +25,7 @@ from worker.timescale import scaled
 log = logging.getLogger("plexsync.index")
 REFRESH_MIN_AGE_S = 60.0
 VIDEO_SECTION_TYPES = ("movie",)
+MACHINE_KEY = "plex_machine_identifier"  # for Plex Web links (tasks/scene_status.py)
 
 
 class LibraryNotFound(Exception):
@@ -80,6 +81,7 @@ class PlexIndex:
                 self.conn.execute("DELETE FROM plex_sections")
                 kv_set(self.conn, "index_identity", identity)
                 kv_set(self.conn, "plex_platform", self.client.platform)
+                kv_set(self.conn, MACHINE_KEY, self.client.machine_identifier)
         if self.conn.execute("SELECT 1 FROM plex_sections LIMIT 1").fetchone() is None:
             self.refresh(self.sections())
 

@@ -22,6 +22,7 @@ from plex.errors import PlexError, ServerDownError, TlsError, translate
 from plex.index import LibraryNotFound, PlexIndex
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import ClaimedScene, JobQueue
+from sync_queue.scene_outcomes import record_outcome
 from sync_queue.state_db import open_state_db
 from sync_queue.sync_state import SyncRecords
 from validation.config import Settings
@@ -247,6 +248,7 @@ class Drainer:
     def _succeeded(self, claimed: ClaimedScene, outcome, started: float) -> None:
         self.queue.ack(claimed)
         self.breaker.record_success(self.now())
+        record_outcome(self.state, claimed.scene_id, outcome, self.now())
         # A scene that syncs after an earlier failure no longer needs review.
         if self.dlq.contains(claimed.scene_id) and self.dlq.remove([claimed.scene_id]):
             log.info("scene %s synced; its dead letter was removed", claimed.scene_id)

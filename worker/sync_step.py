@@ -21,7 +21,7 @@ from plex.edits import EditPlan, build_edit
 from plex.errors import NotFoundError
 from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
-from plex.matcher import HIGH, LOW, MatchResult, SceneFiles, match_scene
+from plex.matcher import HIGH, LOW, Candidate, MatchResult, SceneFiles, match_scene
 from plex.path_map import map_path
 from sync_queue.sync_state import SyncRecord, SyncRecords
 from validation.config import Settings
@@ -41,6 +41,9 @@ class Outcome:
     status: str
     message: str
     rating_key: str | None = None
+    reason: str = ""
+    confidence: str | None = None
+    candidates: tuple[Candidate, ...] = ()
 
 
 def describe(scene_id: str, title: str) -> str:
@@ -75,7 +78,8 @@ class SceneSyncer:
             + [map_path(f.path, self.settings.path_map) for f in meta.files]
         )
         if self.settings.skip_unorganized and not meta.organized:
-            return Outcome(SKIPPED, f"{who}: skipped, not marked organized (skipUnorganized is on)")
+            why = "not marked organized (skipUnorganized is on)"
+            return Outcome(SKIPPED, f"{who}: skipped, {why}", reason=why)
         match = self.match(meta)
         if match.confidence == LOW and not self.settings.allow_ambiguous_match:
             listed = "; ".join(
@@ -85,9 +89,13 @@ class SceneSyncer:
                 SKIPPED,
                 f"{who}: skipped, ambiguous match: {match.reason}: {listed}. "
                 "Fix pathMap or turn on allowAmbiguousMatch",
+                reason=f"ambiguous match: {match.reason}",
+                confidence=match.confidence,
+                candidates=match.candidates,
             )
         if match.rating_key is None and not meta.files:
-            return Outcome(SKIPPED, f"{who}: skipped, the scene has no files to find in Plex")
+            why = "the scene has no files to find in Plex"
+            return Outcome(SKIPPED, f"{who}: skipped, {why}", reason=why)
         if match.rating_key is None:
             raise NotFoundError(f"not in Plex: {match.reason}")
         return self._apply(meta, match, who)
@@ -175,9 +183,10 @@ class SceneSyncer:
             )
         )
         target = f'Plex item {key} "{current.title}"' if current.title else f"Plex item {key}"
+        how = {"confidence": match.confidence, "candidates": match.candidates}
         if not changed:
-            return Outcome(UNCHANGED, f"{who} -> {target}: already up to date", key)
-        return Outcome(SYNCED, f"{who} -> {target}: updated {', '.join(changed)}", key)
+            return Outcome(UNCHANGED, f"{who} -> {target}: already up to date", key, **how)
+        return Outcome(SYNCED, f"{who} -> {target}: updated {', '.join(changed)}", key, **how)
 
     def _fetch(self, key: str, early: Future | None) -> Any:
         """The item as read ahead, or read now; an item gone from Plex leaves the index."""
