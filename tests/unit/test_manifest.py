@@ -105,3 +105,12 @@ def test_version_is_semantic_and_matches_the_changelog() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(r"^## \[(\d+\.\d+\.\d+)\]", changelog, re.M).group(1) == version
+
+
+def test_ui_section_loads_existing_files_with_only_keys_stash_knows() -> None:
+    ui = manifest()["ui"]
+    assert set(ui) <= {"javascript", "css", "requires", "assets", "csp"}
+    assert "csp" not in ui  # nothing outside Stash is loaded
+    files = ui["javascript"] + ui["css"]
+    assert ui["javascript"][0] == "ui/plexsync-common.js"  # the others use what it defines
+    assert [f for f in files if not (ROOT / f).is_file()] == []
