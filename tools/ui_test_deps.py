@@ -58,7 +58,11 @@ def install_chromium() -> str | None:
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
             return f"'{' '.join(command)}' failed: {' / '.join(tail) or proc.returncode}"
-    return None if chromium_path() else "apt-get installed chromium but no chromium executable was found"
+    return (
+        None
+        if chromium_path()
+        else "apt-get installed chromium but no chromium executable was found"
+    )
 
 
 def fetch_packages() -> str | None:
@@ -67,7 +71,9 @@ def fetch_packages() -> str | None:
     if not missing:
         return None
     if not shutil.which("npm"):
-        return "npm is not installed (Debian: apt-get install npm); it fetches React for the UI tests"
+        return (
+            "npm is not installed (Debian: apt-get install npm); it fetches React for the UI tests"
+        )
     DEST.mkdir(parents=True, exist_ok=True)
     for spec, files in missing.items():
         proc = subprocess.run(
