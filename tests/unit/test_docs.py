@@ -27,6 +27,7 @@ PAGES = (
     "install.md",
     "configuration.md",
     "tasks.md",
+    "ui.md",
     "troubleshooting.md",
     "architecture.md",
     "performance.md",
