@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import PluginEnv
 from tests.fakes.stash_plugin import StashPlugin
-from tools.ui_test_deps import DEST, PACKAGES, PROBLEMS, chromium_path
+from tools.ui_test_deps import CHROMIUM_ENV, DEST, PACKAGES, PROBLEMS, chromium_path
 
 HARNESS = Path(__file__).with_name("harness")
 SCREENSHOTS_ENV = "PLEXSYNC_SCREENSHOTS"
@@ -38,6 +38,8 @@ assert len(PACKAGES) == 5  # one static file per fetched package above
 def _missing_dependencies() -> str | None:
     if PROBLEMS.is_file():
         return PROBLEMS.read_text(encoding="utf-8").strip()
+    if os.environ.get(CHROMIUM_ENV) and not chromium_path():
+        return f"{CHROMIUM_ENV}={os.environ[CHROMIUM_ENV]} is not a file"
     if not chromium_path():
         return "Chromium is not installed; run 'make ui-deps' (apt-get install chromium)"
     missing = [str(p) for p in STATIC.values() if not p.is_file()]
