@@ -81,7 +81,8 @@ class PlexIndex:
                 self.conn.execute("DELETE FROM plex_sections")
                 kv_set(self.conn, "index_identity", identity)
                 kv_set(self.conn, "plex_platform", self.client.platform)
-                kv_set(self.conn, MACHINE_KEY, self.client.machine_identifier)
+        if kv_get(self.conn, MACHINE_KEY) != self.client.machine_identifier:
+            kv_set(self.conn, MACHINE_KEY, self.client.machine_identifier)
         if self.conn.execute("SELECT 1 FROM plex_sections LIMIT 1").fetchone() is None:
             self.refresh(self.sections())
 
