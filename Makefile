@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint format docs demo package bench clean
+.PHONY: test lint format docs demo package bench clean ui-deps screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-docs.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,16 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-test: lint docs
+test: lint docs ui-deps
 	$(PY) -m pytest
+
+# Chromium (Debian package) and React & co. from npm for the browser tests (tests/ui).
+ui-deps: $(STAMP)
+	$(PY) tools/ui_test_deps.py
+
+# docs/img/*.png, taken by the browser tests themselves.
+screenshots: ui-deps
+	PLEXSYNC_SCREENSHOTS=docs/img $(PY) -m pytest tests/ui -n 0 --no-cov -q
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet --site-dir build/site

@@ -25,6 +25,7 @@ from sync_queue.state_db import kv_get, kv_set
 log = logging.getLogger("plexsync.index")
 REFRESH_MIN_AGE_S = 60.0
 VIDEO_SECTION_TYPES = ("movie",)
+MACHINE_KEY = "plex_machine_identifier"  # for Plex Web links (tasks/scene_status.py)
 
 
 def choose_sections(sections: Sequence[SectionInfo], wanted: Sequence[str]) -> list[SectionInfo]:
@@ -75,6 +76,8 @@ class PlexIndex:
         built = self.conn.execute("SELECT 1 FROM plex_sections LIMIT 1").fetchone() is not None
         if not built or kv_get(self.conn, "index_identity") != self._identity():
             self.rebuild()
+        if kv_get(self.conn, MACHINE_KEY) != self.client.machine_identifier:
+            kv_set(self.conn, MACHINE_KEY, self.client.machine_identifier)
 
     def rebuild(self) -> None:
         """Read every chosen library afresh, and learn which platform the server runs on."""

@@ -102,6 +102,12 @@ class DeadLetterQueue(Store):
     def take_all(self) -> list[DeadLetter]:
         return [_row(r) for r in self.conn.execute("SELECT * FROM dead_letters ORDER BY scene_id")]
 
+    def get(self, scene_id: str) -> DeadLetter | None:
+        row = self.conn.execute(
+            "SELECT * FROM dead_letters WHERE scene_id = ?", (scene_id,)
+        ).fetchone()
+        return _row(row) if row else None
+
     def contains(self, scene_id: str) -> bool:
         query = "SELECT 1 FROM dead_letters WHERE scene_id = ?"
         return self.conn.execute(query, (scene_id,)).fetchone() is not None

@@ -139,8 +139,9 @@ class JobQueue(Store):
             with transaction(self.conn):
                 self._mark(ids, STATUS_IN_PROGRESS)
                 self._mark(unreadable, STATUS_FAILED)
-        jobs = self._jobs(ids)
-        return [_combine(scene_id, [(i, jobs[i]) for i in row_ids]) for scene_id, row_ids in claims]
+        jobs = self._jobs(ids)  # rows deleted since they were read (clear_queue) are dropped
+        kept = [(scene_id, [i for i in row_ids if i in jobs]) for scene_id, row_ids in claims]
+        return [_combine(scene_id, [(i, jobs[i]) for i in rows]) for scene_id, rows in kept if rows]
 
     def _read_new_rows(self) -> list[int]:
         """Learn the open rows added since the last look; return the ids of unreadable ones."""

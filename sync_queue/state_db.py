@@ -13,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from plugin_core.data_dir import STATE_DB
+from sync_queue.scene_outcomes import OUTCOMES_SCHEMA
 from sync_queue.sqlite_db import connect
 
-STATE_SCHEMA = """
+STATE_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS sync_records (
     scene_id TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
@@ -86,6 +88,8 @@ CREATE TABLE IF NOT EXISTS worker_status (
     processed INTEGER
 );
 """
+    + OUTCOMES_SCHEMA
+)
 
 
 def open_state_db(

@@ -14,6 +14,8 @@ from tasks.dead_letter_tasks import clear_dead_letters, purge_dead_letters, retr
 from tasks.errors import TaskError, UnknownModeError
 from tasks.plex_checks import health_check, match_report
 from tasks.queue_tasks import process_queue, queue_status
+from tasks.scene_status import scene_status
+from tasks.scene_tasks import clear_queue, list_dead_letters, retry_dead_letter, sync_scene
 from tasks.sync_tasks import sync_all, sync_recent
 from tasks.task_run import TaskRun
 from validation.config import SettingsError
@@ -28,7 +30,14 @@ TASKS: dict[str, Callable[[TaskRun], dict[str, Any]]] = {
     "purge_dead_letters": purge_dead_letters,
     "health_check": health_check,
     "match_report": match_report,
+    "clear_queue": clear_queue,
+    "scene_status": scene_status,
+    "sync_scene": sync_scene,
+    "list_dead_letters": list_dead_letters,
+    "retry_dead_letter": retry_dead_letter,
 }
+# Modes for Stash's UI (ui/) and for scripts, with no task button in PlexSync.yml.
+WITHOUT_BUTTON = frozenset({"scene_status", "sync_scene", "list_dead_letters", "retry_dead_letter"})
 
 
 def run_task(plugin_input: dict[str, Any]) -> dict[str, Any]:

@@ -54,6 +54,8 @@ RUNTIME_PACKAGES = (
     "tasks",
 )
 OPTIONAL_FILES = ("README.md", "LICENSE")
+# The JavaScript and CSS that PlexSync.yml's `ui:` section loads into Stash's web UI.
+UI_FOLDER, UI_SUFFIXES = "ui", (".js", ".css")
 
 # Zip entries carry no build-time information: 1980-01-01 is the earliest time a
 # zip can hold, and Unix mode 0644 makes Stash (Go's archive/zip reads it) create
@@ -95,6 +97,8 @@ def runtime_files(root: Path = ROOT) -> list[str]:
             if any(part == "__pycache__" or part.startswith(".") for part in rel.parts):
                 continue
             names.append(rel.as_posix())
+    ui_files = sorted((root / UI_FOLDER).glob("*"))
+    names.extend(p.relative_to(root).as_posix() for p in ui_files if p.suffix in UI_SUFFIXES)
     names.extend(name for name in OPTIONAL_FILES if (root / name).is_file())
     return sorted(names)
 

@@ -72,6 +72,7 @@ def assembled_drain(
             ctx.settings.max_retries,
             result or DrainResult(),
             stop_when_server_down=mode.foreground,
+            outcomes=state,
         )
         parts = DrainParts(
             queue, settler, breaker, syncer, ctx.stash.scenes_by_id, ctx.plex.identity

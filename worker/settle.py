@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 from dataclasses import dataclass
 
 from plugin_core.failure import classify
 from plugin_core.timescale import Clock
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import ClaimedScene, JobQueue
+from sync_queue.scene_outcomes import record_outcome
 from worker.circuit_breaker import CircuitBreaker
 from worker.retry import DEAD_LETTER, RetryDecision, decide_retry
 from worker.stats import Stats
@@ -55,11 +57,14 @@ class Settler:
     max_retries: int
     result: DrainResult
     stop_when_server_down: bool = False
+    outcomes: sqlite3.Connection | None = None  # where the UI reads each scene's last outcome
 
     def succeeded(self, claimed: ClaimedScene, outcome: Outcome, started: float) -> None:
         self.queue.ack(claimed)
         now = self.clock.now()
         self.breaker.record_success(now)
+        if self.outcomes is not None:
+            record_outcome(self.outcomes, claimed.scene_id, outcome, now)
         # A scene that syncs after an earlier failure no longer needs review.
         if self.dlq.contains(claimed.scene_id) and self.dlq.remove([claimed.scene_id]):
             log.info("scene %s synced; its dead letter was removed", claimed.scene_id)

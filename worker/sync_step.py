@@ -23,7 +23,7 @@ from plex.folder_scans import FolderScans
 from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
 from plex.library_folders import parent_folder
-from plex.matcher import HIGH, LOW, MatchResult, SceneFiles
+from plex.matcher import HIGH, LOW, Candidate, MatchResult, SceneFiles
 from plex.path_map import map_path
 from plex.scene_lookup import SceneLookup
 from stash_client.errors import StashAuthError, StashError
@@ -47,6 +47,9 @@ class Outcome:
     status: str
     message: str
     rating_key: str | None = None
+    reason: str = ""
+    confidence: str | None = None
+    candidates: tuple[Candidate, ...] = ()
 
 
 def describe(scene_id: str, title: str) -> str:
@@ -86,9 +89,11 @@ class SceneSyncer:
         )
         if not meta.has_metadata:
             # A scene fresh from a Stash scan: syncing it would only erase what Plex has.
-            return Outcome(NO_METADATA, f"{who}: skipped: no metadata in Stash yet")
+            why = "no metadata in Stash yet"
+            return Outcome(NO_METADATA, f"{who}: skipped: {why}", reason=why)
         if self.settings.skip_unorganized and not meta.organized:
-            return Outcome(SKIPPED, f"{who}: skipped, not marked organized (skipUnorganized is on)")
+            why = "not marked organized (skipUnorganized is on)"
+            return Outcome(SKIPPED, f"{who}: skipped, {why}", reason=why)
         match = self.match(meta)
         if match.confidence == LOW and not self.settings.allow_ambiguous_match:
             listed = "; ".join(
@@ -98,9 +103,13 @@ class SceneSyncer:
                 SKIPPED,
                 f"{who}: skipped, ambiguous match: {match.reason}: {listed}. "
                 "Fix pathMap or turn on allowAmbiguousMatch",
+                reason=f"ambiguous match: {match.reason}",
+                confidence=match.confidence,
+                candidates=match.candidates,
             )
         if match.rating_key is None and not meta.files:
-            return Outcome(SKIPPED, f"{who}: skipped, the scene has no files to find in Plex")
+            why = "the scene has no files to find in Plex"
+            return Outcome(SKIPPED, f"{who}: skipped, {why}", reason=why)
         if match.rating_key is None:
             raise self._not_in_plex(meta, match)
         return self._apply(meta, match, who)
@@ -198,13 +207,13 @@ class SceneSyncer:
             )
         )
         target = f'Plex item {key} "{current.title}"' if current.title else f"Plex item {key}"
+        how = {"confidence": match.confidence, "candidates": match.candidates}
         locked = f"locked {', '.join(plan.locked)}" if plan.locked else ""
         if not changed and not locked:
-            return Outcome(UNCHANGED, f"{who} -> {target}: already up to date", key)
+            return Outcome(UNCHANGED, f"{who} -> {target}: already up to date", key, **how)
         updated = f"updated {', '.join(changed)}" if changed else ""
-        return Outcome(
-            SYNCED, f"{who} -> {target}: {'; '.join(filter(None, (updated, locked)))}", key
-        )
+        done = "; ".join(filter(None, (updated, locked)))
+        return Outcome(SYNCED, f"{who} -> {target}: {done}", key, **how)
 
     def _fetch(self, key: str, early: Future | None) -> Any:
         """The item as read ahead, or read now; an item gone from Plex leaves the index."""

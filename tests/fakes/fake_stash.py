@@ -75,6 +75,7 @@ _SESSION_COOKIE_NAME = "session"
 _JSON = "application/json"
 _ATOI = re.compile(r"[+-]?[0-9]+")
 _SCREENSHOT_PATH = re.compile(r"^/scene/([^/]+)/screenshot$")
+_PLUGIN_FILE_PATH = re.compile(r"^/plugin/([^/]+)/(javascript|css)$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _WORDS = re.compile(r'"([^"]*)"|(\S+)')
 _SCENE_FIELDS = frozenset(
@@ -547,6 +548,10 @@ def _attach_resolvers(schema: GraphQLSchema) -> None:
     def scene_update(_root: Any, info: Any, **args: Any) -> _Scene:
         return _fake(info)._scene_update(args["input"])
 
+    @field("Mutation", "runPluginOperation")
+    def run_plugin_operation(_root: Any, info: Any, plugin_id: str, args: Any = None) -> Any:
+        return _fake(info)._run_plugin_operation(plugin_id, args)
+
     @field("Scene", "studio")
     def scene_studio(scene: _Scene, info: Any) -> _Entity | None:
         if scene.studio_id is None:
@@ -653,6 +658,11 @@ class FakeStash:
         self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        # Installed plugins by id (tests/fakes/stash_plugin.py), and the page Stash's
+        # single-page UI answers with (a test harness that loads their UI files).
+        self.plugins: dict[str, Any] = {}
+        self.ui_page: bytes | None = None
+        self.static_files: dict[str, Path] = {}  # URL path -> file, e.g. the UI's scripts
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -1205,6 +1215,32 @@ class FakeStash:
         scene.updated_at, scene.updated_unix = self._stamp()
         return scene
 
+    def _run_plugin_operation(self, plugin_id: str, args: Mapping[str, Any] | None) -> Any:
+        """Stash's RunPlugin: the plugin's `error` becomes the GraphQL error, else its output.
+
+        Stash serves other requests meanwhile (the plugin reads its settings from
+        Stash), so the lock every GraphQL execution holds is let go while it runs.
+        """
+        plugin = self.plugins.get(plugin_id)
+        if plugin is None:
+            raise GraphQLError(f"plugin {plugin_id} not found")
+        self._lock.release()
+        try:
+            output, error = plugin.run_operation(dict(args or {}))
+        finally:
+            self._lock.acquire()
+        if error is not None:
+            raise GraphQLError(error)
+        return output
+
+    def _plugin_file(self, plugin_id: str, kind: str) -> _Response:
+        """`/plugin/<id>/javascript` and `/css`: the files its YAML names, joined by newlines."""
+        plugin = self.plugins.get(plugin_id)
+        if plugin is None:
+            return _Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
+        content_type = "text/javascript" if kind == "javascript" else "text/css"
+        return _Response(200, plugin.ui_files(kind), content_type)
+
     def _check_scene_update(self, data: Mapping[str, Any]) -> bytes | None:
         """Refuse before changing anything, as Stash's transaction would roll back."""
         if data.get("date") and not _DATE.match(data["date"]):
@@ -1308,6 +1344,12 @@ class FakeStash:
                 response = transport_error or self._execute(request, base_url)
             elif (match := _SCREENSHOT_PATH.match(path)) and method == "GET":
                 response = self._screenshot_response(match.group(1))
+            elif (match := _PLUGIN_FILE_PATH.match(path)) and method == "GET":
+                response = self._plugin_file(match.group(1), match.group(2))
+            elif path in self.static_files and method == "GET":
+                response = _static_file(self.static_files[path])
+            elif self.ui_page is not None and not path.startswith("/login"):
+                response = _Response(200, self.ui_page, "text/html; charset=utf-8")
             else:
                 # Stash's router hands every other path to its single-page UI.
                 title = b"Login" if path.startswith("/login") else b"Stash"
@@ -1338,6 +1380,11 @@ class FakeStash:
                 return _Response(404, b"Not Found\n", "text/plain; charset=utf-8")
             image = self._screenshot(scene)
         return _Response(200, image, _image_type(image))
+
+
+def _static_file(path: Path) -> _Response:
+    types = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+    return _Response(200, path.read_bytes(), types.get(path.suffix, "application/octet-stream"))
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -86,7 +86,8 @@ def _expected_files() -> set[str]:
             for path in (ROOT / package).rglob("*.py")
             if "__pycache__" not in path.parts
         }
-    return names
+    ui = yaml.safe_load((ROOT / "PlexSync.yml").read_text(encoding="utf-8"))["ui"]
+    return names | set(ui["javascript"]) | set(ui["css"])
 
 
 def _index(dist: Path) -> dict:

@@ -36,6 +36,7 @@ PAGES = (
     "install.md",
     "configuration.md",
     "tasks.md",
+    "ui.md",
     "troubleshooting.md",
     "architecture.md",
     "performance.md",

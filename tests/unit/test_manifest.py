@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from hooks.hook_event import HANDLED_HOOKS
-from tasks.dispatch import TASKS
+from tasks.dispatch import TASKS, WITHOUT_BUTTON
 from validation.config import BOOLEAN_KEYS, RANGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,10 @@ CONTRACT_MODES = {
     "purge_dead_letters",
     "health_check",
     "match_report",
+    "clear_queue",
 }
+# Contract modes for the UI and scripts: handled, with no task button.
+CONTRACT_UI_MODES = {"scene_status", "list_dead_letters", "retry_dead_letter", "sync_scene"}
 
 
 def manifest() -> dict:
@@ -88,7 +91,8 @@ def test_manifest_lists_every_contract_setting_with_its_default_in_the_descripti
 
 def test_every_listed_task_has_a_handler_and_every_contract_mode_is_listed() -> None:
     modes = [task["defaultArgs"]["mode"] for task in manifest()["tasks"]]
-    assert set(modes) == set(TASKS) == CONTRACT_MODES
+    assert set(modes) == set(TASKS) - WITHOUT_BUTTON == CONTRACT_MODES
+    assert WITHOUT_BUTTON == CONTRACT_UI_MODES <= set(TASKS)
     assert len(modes) == len(set(modes))
 
 
@@ -102,3 +106,12 @@ def test_version_is_semantic_and_matches_the_changelog() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(r"^## \[(\d+\.\d+\.\d+)\]", changelog, re.M).group(1) == version
+
+
+def test_ui_section_loads_existing_files_with_only_keys_stash_knows() -> None:
+    ui = manifest()["ui"]
+    assert set(ui) <= {"javascript", "css", "requires", "assets", "csp"}
+    assert "csp" not in ui  # nothing outside Stash is loaded
+    files = ui["javascript"] + ui["css"]
+    assert ui["javascript"][0] == "ui/plexsync-common.js"  # the others use what it defines
+    assert [f for f in files if not (ROOT / f).is_file()] == []
