@@ -11,8 +11,7 @@ import logging
 import time
 from typing import Any
 
-from worker.launcher import ensure_worker
-
+from plugin_core.launcher import ensure_worker
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job import Job
 from sync_queue.job_queue import JobQueue
