@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hooks.messages import show_worker_messages
 from hooks.protocol import progress
 from sync_queue.data_dir import ensure_data_dir, resolve_data_dir
 from tasks.errors import TaskError
@@ -31,6 +32,7 @@ class TaskRun:
         connection = plugin_input.get("server_connection") or {}
         data_dir = Path(ensure_data_dir(resolve_data_dir(connection)))
         configure_logging(data_dir, to_stash=True)
+        show_worker_messages(data_dir, None)
         return cls(plugin_input["args"], connection, data_dir)
 
     @property

@@ -27,6 +27,7 @@ from sync_queue.sync_state import SyncRecords
 from validation.config import Settings
 from validation.metadata import InvalidMetadata
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
+from worker.notices import WorkerNotices, requeue_dead_letters
 from worker.read_ahead import ReadAhead, read_ahead_depth
 from worker.retry import DEAD_LETTER, decide_retry
 from worker.settings_watch import SettingsWatch, plex_connection_changed
@@ -94,6 +95,9 @@ class Drainer:
         self.ahead = ReadAhead(plex.fetch_item, stash.screenshot, read_ahead_depth())
         records = SyncRecords(self.state)
         self.syncer = SceneSyncer(settings, plex, self.index, records, stash, self.ahead, now)
+        self.notices = WorkerNotices(
+            self.state, settings.plex_url, settings.token, self._requeue_dead_letters, now
+        )
         self.result = result or DrainResult()
         self.result.new_settings = None
         self.stash_failures = 0
@@ -166,10 +170,11 @@ class Drainer:
                     "Plex is still unreachable (%s); next check in %.0f s",
                     exc,
                     max(0.0, (after.next_probe_at or self.now()) - self.now()),
+                    extra={"outbox": False},  # the outage was announced once when it began
                 )
                 return False
             self.breaker.record_success(self.now())
-            log.info("Plex answers again; resuming the queue")
+            self.notices.plex_back()
         return True
 
     def _process_batch(self, batch: list[ClaimedScene]) -> None:
@@ -229,6 +234,7 @@ class Drainer:
             raise StopDraining(str(exc)) from None
         except (LibraryNotFound, TlsError) as exc:
             self.queue.release([claimed])
+            self.notices.settings_stop(exc)
             raise StopDraining(str(exc)) from None
         except ModuleNotFoundError as exc:
             self.queue.release([claimed])
@@ -247,6 +253,8 @@ class Drainer:
     def _succeeded(self, claimed: ClaimedScene, outcome, started: float) -> None:
         self.queue.ack(claimed)
         self.breaker.record_success(self.now())
+        if outcome.status in (SYNCED, UNCHANGED):
+            self.notices.request_succeeded()
         # A scene that syncs after an earlier failure no longer needs review.
         if self.dlq.contains(claimed.scene_id) and self.dlq.remove([claimed.scene_id]):
             log.info("scene %s synced; its dead letter was removed", claimed.scene_id)
@@ -268,7 +276,8 @@ class Drainer:
         now = self.now()
         who = describe(claimed.scene_id, title)
         if isinstance(error, ServerDownError):
-            self.breaker.record_server_down(now)
+            self.notices.server_down(self.breaker.record_server_down(now), error)
+        self.notices.failed(error)
         decision = decide_retry(claimed.job, error, self.settings.max_retries, now, self.rng)
         self.stats.record_failure(decision.kind, str(error), now)
         self.result.failed += 1
@@ -310,8 +319,14 @@ class Drainer:
         if count:
             kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.dlq.counts_by_kind().items()))
             log.warning(
-                "%d scene(s) are in the dead-letter queue (%s); see 'Queue status'", count, kinds
+                "%d scene(s) are in the dead-letter queue (%s); see 'Queue status'",
+                count,
+                kinds,
+                extra={"outbox": False},  # each dead letter reached Stash's log when it happened
             )
+
+    def _requeue_dead_letters(self, kinds: frozenset[str]) -> int:
+        return requeue_dead_letters(self.dlq, self.queue, kinds, self.now())
 
 
 def _unexpected(exc: Exception, scene_id: str) -> PlexError:
