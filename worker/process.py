@@ -84,6 +84,9 @@ def _run_locked(data_dir: Path, connection: dict[str, Any]) -> bool:
     import logging
     import time
 
+    from worker.dependencies import ensure_packages
+
+    ensure_packages()
     from validation.config import SettingsError
     from worker.context import build_context
     from worker.notices import worker_failed, worker_started
