@@ -65,7 +65,7 @@ class WorkerNotices:
         if breaker.state == "open" and breaker.probes == 0:
             log.warning(
                 "Plex is down: %s does not answer (%s). Syncing waits, spending no attempts, "
-                "and goes on by itself when Plex is back; if Plex is running, check plexUrl in %s",
+                "and goes on by itself once Plex answers; if Plex is running, check plexUrl in %s",
                 self.plex_url,
                 error,
                 SETTINGS_HINT,
