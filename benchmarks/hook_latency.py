@@ -26,6 +26,8 @@ Target (DESIGN §1): hook p50 at most 3x `python -c pass` p50.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import time
 from pathlib import Path
@@ -44,6 +46,7 @@ from benchmarks.common import (
     print_header,
     run_quick,
 )
+from hooks.messages import HOOK_LIMIT, show_worker_messages
 from sync_queue import outbox
 from sync_queue.enqueue import insert_jobs, open_queue_db
 from sync_queue.job import Job
@@ -215,6 +218,19 @@ def set_unseen(bench: Bench, unseen: int) -> None:
         conn.close()
 
 
+def time_outbox_read(bench: Bench, rounds: int) -> dict[str, float]:
+    """What the hook's outbox step costs without the process around it (stderr discarded)."""
+    walls: dict[str, list[float]] = {"empty": [], "unseen": []}
+    for _ in range(rounds):
+        for case, unseen in (("empty", 0), ("unseen", OUTBOX_MESSAGES)):
+            set_unseen(bench, unseen)
+            with contextlib.redirect_stderr(io.StringIO()):
+                started = time.perf_counter()
+                show_worker_messages(bench.data_dir, HOOK_LIMIT, "1")
+                walls[case].append(time.perf_counter() - started)
+    return {case: percentile(values, 50) for case, values in walls.items()}
+
+
 def run_outbox_mode(args: argparse.Namespace) -> bool:
     with Bench.from_args(args) as bench:
         queue_jobs(bench, args.queued)
@@ -241,6 +257,12 @@ def run_outbox_mode(args: argparse.Namespace) -> bool:
         _line(f"hook wall, {OUTBOX_MESSAGES:,} unseen (prints 20 + 1)", walls["unseen"])
         added = percentile(walls["unseen"], 50) - percentile(walls["empty"], 50)
         print(f"  added to the median by unseen messages: {ms(added)}")
+        alone = time_outbox_read(bench, args.scenes)
+        print(
+            "  the outbox read alone, in one process (show_worker_messages), p50: "
+            f"{ms(alone['empty'])} all shown, {ms(alone['unseen'])} with "
+            f"{OUTBOX_MESSAGES:,} unseen"
+        )
         return check(
             f"outbox: {OUTBOX_MESSAGES:,} unseen messages add <= {ms(OUTBOX_BUDGET_S)} to the median",
             added <= OUTBOX_BUDGET_S,

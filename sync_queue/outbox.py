@@ -22,7 +22,7 @@ import time
 from collections import namedtuple
 
 from sync_queue.data_dir import STATE_DB
-from sync_queue.sqlite_db import BUSY_TIMEOUT_S, StrPath, transaction
+from sync_queue.sqlite_db import BUSY_TIMEOUT_S, StrPath, connect, transaction
 
 MAX_MESSAGES = 2000
 PRUNE_EVERY = 100
@@ -77,11 +77,26 @@ def scene_of(text: str) -> str | None:
 
 
 def open_outbox(data_dir: StrPath) -> sqlite3.Connection:
-    """The state database, with the outbox tables, for writing (worker, tests)."""
-    conn = sqlite3.connect(
-        os.path.join(data_dir, STATE_DB), timeout=BUSY_TIMEOUT_S, isolation_level=None
+    """The state database, opened as every process opens it (WAL), with the outbox tables.
+
+    A corrupt file is moved aside here too; the fresh outbox then says so itself,
+    because logging it would come straight back to this function.
+    """
+    moved: list[str] = []
+    conn = connect(
+        os.path.join(data_dir, STATE_DB),
+        OUTBOX_SCHEMA,
+        lambda _path, target: moved.append(os.path.basename(target)),
+        durable=False,
     )
-    conn.executescript(OUTBOX_SCHEMA)
+    if moved:
+        add(
+            conn,
+            "error",
+            f"the database {STATE_DB} was corrupt and was moved aside to {moved[0]}; a new one "
+            "was started (run 'Sync all scenes' to rebuild what it held)",
+            time.time(),
+        )
     return conn
 
 
@@ -183,6 +198,8 @@ def read_for_hook(data_dir: StrPath, limit: int | None) -> tuple[Delivery, str |
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
+            # No fsync per commit (WAL): a power cut can at worst show a message again.
+            conn.execute("PRAGMA synchronous=NORMAL")
             problem = get_notice(conn, SETTINGS_PROBLEM)
             return take_unseen(conn, limit), problem[0] if problem else None
         finally:
