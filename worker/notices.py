@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hooks.protocol import redact
 from sync_queue import outbox
 from sync_queue.job import Job
 
@@ -78,7 +79,8 @@ class WorkerNotices:
 
     def settings_stop(self, error: Exception) -> None:
         """A refused token, an untrusted certificate, an unknown library: every scene fails alike."""
-        outbox.set_notice(self.state, outbox.SETTINGS_PROBLEM, str(error), self.now(), self.key)
+        message = redact(str(error))
+        outbox.set_notice(self.state, outbox.SETTINGS_PROBLEM, message, self.now(), self.key)
         self.confirmed = False
 
     def failed(self, error: Exception) -> None:
@@ -128,7 +130,7 @@ def worker_failed(
 
     `tell`: also put it in the outbox, for when logging itself could not be set up.
     """
-    now = time.time()
+    now, message = time.time(), redact(message)
     conn = outbox.open_outbox(data_dir)
     try:
         outbox.set_notice(conn, outbox.WORKER_LAST_ERROR, message, now)
