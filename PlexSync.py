@@ -59,6 +59,9 @@ def _dispatch(plugin_input: dict) -> object:
             return handle_hook(plugin_input)
         except (HookInputError, HookFailure) as exc:
             raise ProtocolError(str(exc)) from None
+    from worker.dependencies import ensure_packages
+
+    ensure_packages()
     from tasks.dispatch import run_task
 
     return run_task(plugin_input)

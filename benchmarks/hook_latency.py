@@ -14,12 +14,20 @@ Hooks, `python -c pass` and `python -c "import json, sqlite3, fcntl"` (the floor
 any hook that parses JSON and writes SQLite) alternate, so all see the same machine.
 Target (DESIGN §1): hook p50 at most 3x `python -c pass` p50.
 
+* `outbox`: the lock held as in `lock`, the worker's outbox (sync_queue/outbox.py)
+  holding 1,000 messages; hooks alternate between an outbox whose messages have
+  all been shown and one where all 1,000 are unseen (so each hook prints 20, marks
+  them shown and says how many more wait). Target (issue 16): reading the outbox
+  adds at most 5 ms to the hook's median.
+
     .venv/bin/python benchmarks/hook_latency.py --scenes 200
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import time
 from pathlib import Path
@@ -39,11 +47,15 @@ from benchmarks.common import (
     run_quick,
 )
 from plugin_core.lock import FileLock
+from sync_queue import outbox
 from sync_queue.enqueue import insert_jobs, open_queue_db
 from sync_queue.job import Job
+from sync_queue.worker_messages import HOOK_LIMIT, show_worker_messages
 
 TARGET_RATIO = 3.0
 WARMUP = 5
+OUTBOX_MESSAGES = 1000
+OUTBOX_BUDGET_S = 0.005
 
 
 def queue_jobs(bench: Bench, count: int) -> None:
@@ -186,12 +198,84 @@ def _wait_worker(bench: Bench) -> bool:
     return False
 
 
+def fill_outbox(bench: Bench, count: int) -> None:
+    conn = outbox.open_outbox(bench.data_dir)
+    try:
+        for i in range(count):
+            outbox.add(conn, "warning", f"scene {i} moved to the dead-letter queue", time.time())
+    finally:
+        conn.close()
+
+
+def set_unseen(bench: Bench, unseen: int) -> None:
+    """Move the shown mark so that the newest `unseen` messages wait to be shown."""
+    conn = outbox.open_outbox(bench.data_dir)
+    try:
+        conn.execute(
+            "UPDATE outbox_mark SET shown_through = (SELECT MAX(id) FROM outbox) - ?", (unseen,)
+        )
+    finally:
+        conn.close()
+
+
+def time_outbox_read(bench: Bench, rounds: int) -> dict[str, float]:
+    """What the hook's outbox step costs without the process around it (stderr discarded)."""
+    walls: dict[str, list[float]] = {"empty": [], "unseen": []}
+    for _ in range(rounds):
+        for case, unseen in (("empty", 0), ("unseen", OUTBOX_MESSAGES)):
+            set_unseen(bench, unseen)
+            with contextlib.redirect_stderr(io.StringIO()):
+                started = time.perf_counter()
+                show_worker_messages(bench.data_dir, HOOK_LIMIT, "1")
+                walls[case].append(time.perf_counter() - started)
+    return {case: percentile(values, 50) for case, values in walls.items()}
+
+
+def run_outbox_mode(args: argparse.Namespace) -> bool:
+    with Bench.from_args(args) as bench:
+        queue_jobs(bench, args.queued)
+        fill_outbox(bench, OUTBOX_MESSAGES)
+        holder = FileLock(bench.lock_path)
+        if not holder.acquire():
+            raise RuntimeError("could not take the worker lock")
+        walls: dict[str, list[float]] = {"empty": [], "unseen": []}
+        try:
+            for k in range(WARMUP + args.scenes):
+                cases = [("empty", 0), ("unseen", OUTBOX_MESSAGES)]
+                for case, unseen in cases if k % 2 else cases[::-1]:
+                    set_unseen(bench, unseen)
+                    run = bench.hook(args.queued + 1 + k)
+                    printed = len(run.log_lines())
+                    if run.output != "queued" or printed != (21 if unseen else 0):
+                        raise RuntimeError(f"hook printed {printed} lines: {run.stderr[-300:]}")
+                    if k >= WARMUP:
+                        walls[case].append(run.wall)
+        finally:
+            holder.release()
+        print(f"[outbox of {OUTBOX_MESSAGES:,} messages] {len(walls['empty'])} hooks per case")
+        _line("hook wall, every message already shown", walls["empty"])
+        _line(f"hook wall, {OUTBOX_MESSAGES:,} unseen (prints 20 + 1)", walls["unseen"])
+        added = percentile(walls["unseen"], 50) - percentile(walls["empty"], 50)
+        print(f"  added to the median by unseen messages: {ms(added)}")
+        alone = time_outbox_read(bench, args.scenes)
+        print(
+            "  the outbox read alone, in one process (show_worker_messages), p50: "
+            f"{ms(alone['empty'])} all shown, {ms(alone['unseen'])} with "
+            f"{OUTBOX_MESSAGES:,} unseen"
+        )
+        return check(
+            f"outbox: {OUTBOX_MESSAGES:,} unseen messages add <= {ms(OUTBOX_BUDGET_S)} to the median",
+            added <= OUTBOX_BUDGET_S,
+            ms(added),
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenes", type=int, default=200, help="hooks to time (default 200)")
     parser.add_argument("--queued", type=int, default=10_000, help="jobs already queued")
     add_common_args(parser)
-    parser.add_argument("--mode", choices=("lock", "busy", "both"), default="both")
+    parser.add_argument("--mode", choices=("lock", "busy", "outbox", "both", "all"), default="all")
     args = parser.parse_args(argv)
     print_header(
         "hook latency",
@@ -204,11 +288,14 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     ok = True
-    if args.mode in ("lock", "both"):
+    if args.mode in ("lock", "both", "all"):
         ok &= run_lock_mode(args)
         print()
-    if args.mode in ("busy", "both"):
+    if args.mode in ("busy", "both", "all"):
         ok &= run_busy_mode(args)
+        print()
+    if args.mode in ("outbox", "all"):
+        ok &= run_outbox_mode(args)
     return 0 if ok else 1
 
 

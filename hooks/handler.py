@@ -17,6 +17,7 @@ from plugin_core.protocol import log
 from sync_queue.enqueue import enqueue
 from sync_queue.job import Job
 from sync_queue.sqlite_db import DatabaseFullError, is_disk_full
+from sync_queue.worker_messages import HOOK_LIMIT, show_worker_messages
 
 
 class HookFailure(Exception):
@@ -26,10 +27,11 @@ class HookFailure(Exception):
 def handle_hook(plugin_input: dict[str, object]) -> str:
     """Return Stash's output string ('queued' or 'skipped: ...'); raise on bad input."""
     decision = decide(plugin_input["args"].get("hookContext"))
-    if not decision.queue:
-        return f"skipped: {decision.reason}"
     connection = plugin_input.get("server_connection")
     data_dir = resolve_data_dir(connection)
+    if not decision.queue:
+        show_worker_messages(data_dir, HOOK_LIMIT)
+        return f"skipped: {decision.reason}"
     try:
         ensure_data_dir(data_dir)
     except OSError as exc:
@@ -40,6 +42,7 @@ def handle_hook(plugin_input: dict[str, object]) -> str:
     job = Job(scene_id=decision.scene_id, event=decision.event, enqueued_at=time.time())
     _write(os.path.join(data_dir, QUEUE_DB), job)
     ensure_worker(data_dir, connection)
+    show_worker_messages(data_dir, HOOK_LIMIT, decision.scene_id)
     return "queued"
 
 

@@ -92,6 +92,7 @@ class TlsError(PlexError):
     """Plex's certificate is not trusted: every request would fail alike, so the worker stops."""
 
     kind = "tls"
+    settings_problem = True
     stops_drain = True
 
 
@@ -99,6 +100,7 @@ class LibraryNotFound(PlexError):
     """A library named in plexLibraries does not exist in Plex: every scene would fail alike."""
 
     kind = "library_not_found"
+    settings_problem = True
     stops_drain = True
 
 
@@ -112,6 +114,7 @@ class AuthError(PermanentError):
     """401/403: the token is wrong or lacks access; the user must fix the plexToken setting."""
 
     kind = "auth"
+    settings_problem = True
     advice = "fix plexToken in Stash > Settings > Plugins > PlexSync, then run 'Retry dead letters'"
 
 

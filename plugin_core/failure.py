@@ -32,6 +32,7 @@ class Failure(Exception):
     spends_attempt = True  # False: the job waits for the server without using its budget
     opens_breaker = False  # counts towards opening the circuit breaker
     stops_drain = False  # every job would fail alike: stop with the jobs queued
+    settings_problem = False  # the user must fix a setting; every hook says so until fixed
     advice = RETRY_TROUBLESHOOTING
     is_bug = False  # PlexSync's own bug: logged with its traceback
     retry_after: float | None = None

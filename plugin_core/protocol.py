@@ -57,9 +57,24 @@ def missing_module_message(name: str | None) -> str:
             "reinstall the plugin from its source or copy all of its files again"
         )
     return (
-        f"the Python package {name!r} is missing: install requirements.txt into the Python "
-        "that Stash runs (see the Install page)"
+        f"the Python package {name!r} is missing from the Python that Stash runs "
+        f"({sys.executable}): install PlexSync's packages with {pip_install_command()} "
+        "or install the PythonDepManager plugin from Stash's plugin sources, which PlexSync "
+        "then asks for them (see the Install page)"
     )
+
+
+def pip_install_command() -> str:
+    """The exact command that installs requirements.txt into this very interpreter."""
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    requirements = os.path.join(root, "requirements.txt")
+    return f"{_quote(sys.executable)} -m pip install -r {_quote(requirements)}"
+
+
+def _quote(path: str) -> str:
+    return f'"{path}"' if " " in path else path
 
 
 def parse_input(raw: bytes | str) -> dict[str, object]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from plugin_core.data_dir import STATE_DB
+from sync_queue.outbox import OUTBOX_SCHEMA
 from sync_queue.scene_outcomes import OUTCOMES_SCHEMA
 from sync_queue.sqlite_db import connect
 
@@ -98,7 +99,11 @@ def open_state_db(
     check_same_thread: bool = True,
 ) -> sqlite3.Connection:
     return connect(
-        data_dir / STATE_DB, STATE_SCHEMA, on_quarantine, check_same_thread, durable=False
+        data_dir / STATE_DB,
+        STATE_SCHEMA + OUTBOX_SCHEMA,
+        on_quarantine,
+        check_same_thread,
+        durable=False,
     )
 
 

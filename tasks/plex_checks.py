@@ -14,6 +14,7 @@ from plex.path_map import map_path
 from plex.scene_lookup import SceneLookup
 from sync_queue.state_db import open_state_db
 from tasks.errors import TaskError
+from tasks.match_hints import unmatched_hint
 from tasks.task_run import TaskRun
 from validation.metadata import file_stem
 
@@ -42,7 +43,9 @@ def health_check(run: TaskRun) -> dict[str, Any]:
         raise TaskError(str(exc), out) from None
     except PlexError as exc:
         raise TaskError(
-            f"{exc}; check plexUrl in Stash > Settings > Plugins > PlexSync", out
+            f"{exc} (tried {ctx.settings.plex_url}); check plexUrl in "
+            "Stash > Settings > Plugins > PlexSync and that Plex is running",
+            out,
         ) from None
     state = open_state_db(run.data_dir)
     try:
@@ -53,7 +56,9 @@ def health_check(run: TaskRun) -> dict[str, Any]:
             raise TaskError(str(exc), out) from None
         out["libraries"] = _libraries(state)
         run.progress(0.6)
-        out.update(_sample(run, SceneLookup(index, ctx.plex, ctx.settings.path_map)))
+        out.update(
+            _sample(run, SceneLookup(index, ctx.plex, ctx.settings.path_map), out["libraries"])
+        )
     finally:
         state.close()
     run.progress(1.0)
@@ -77,7 +82,7 @@ def _libraries(state: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _sample(run: TaskRun, lookup: SceneLookup) -> dict[str, Any]:
+def _sample(run: TaskRun, lookup: SceneLookup, libraries: list[dict[str, Any]]) -> dict[str, Any]:
     scenes, _total = next(run.ctx.stash.scene_pages(page_size=SAMPLE_SIZE), ([], 0))
     scenes = [s for s in scenes if s.get("files")]
     results = [(s, lookup.match(_scene_files(s))) for s in scenes]
@@ -97,11 +102,10 @@ def _sample(run: TaskRun, lookup: SceneLookup) -> dict[str, Any]:
         "sample_match_rate": rate,
         "unmatched_examples": unmatched,
     }
-    if unmatched:
-        out["hint"] = (
-            "Stash and Plex may see your files under different folders: compare plex_path_tried "
-            "with the libraries' locations and set pathMap (stashPrefix=>plexPrefix)"
-        )
+    locations = [loc for library in libraries for loc in library["locations"]]
+    hint = unmatched_hint((u["plex_path_tried"] for u in unmatched), locations)
+    if hint:
+        out["hint"] = hint
     return out
 
 

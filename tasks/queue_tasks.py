@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from plugin_core.utc import iso_utc
+from sync_queue import outbox
 from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import JobQueue
 from sync_queue.state_db import open_state_db
@@ -15,6 +17,7 @@ from worker.circuit_breaker import CircuitBreaker
 from worker.stats import Stats
 from worker.status import WorkerStatus
 
+log = logging.getLogger("plexsync.task")
 DLQ_SHOWN = 5
 
 
@@ -33,7 +36,7 @@ def queue_status(run: TaskRun) -> dict[str, Any]:
     try:
         counts = queue.counts(now)
         stats = Stats(state).snapshot()
-        return {
+        status = {
             "pending": counts.pending,
             "in_progress": counts.in_progress,
             "waiting_retry": counts.waiting_retry,
@@ -43,11 +46,39 @@ def queue_status(run: TaskRun) -> dict[str, Any]:
             "circuit": CircuitBreaker(state).load(now).state,
             "last_success_at": stats["last_success_at"],
             "worker": WorkerStatus(state).read(now),
+            "worker_last_error": _notice(state, outbox.WORKER_LAST_ERROR),
+            "settings_problem": _notice(state, outbox.SETTINGS_PROBLEM),
             "stats": stats,
         }
     finally:
         for db in (queue, dlq, state):
             db.close()
+    log.info("%s", summary_line(status))
+    return status
+
+
+def summary_line(status: dict[str, Any]) -> str:
+    """The one line Stash shows at its default Info level."""
+    worker = status["worker"]
+    line = (
+        f"queue: {status['pending']} pending, {status['in_progress']} in progress, "
+        f"{status['waiting_retry']} waiting to retry, {status['dead_letters']} dead letter(s); "
+        f"Plex circuit {status['circuit']}; worker "
+        + ("running" if worker and worker["alive"] else "not running")
+    )
+    if status["settings_problem"]:
+        line += f"; cannot sync: {status['settings_problem']['message']}"
+    elif status["worker_last_error"]:
+        error = status["worker_last_error"]
+        line += f"; last worker error at {error['at']}: {error['message']}"
+    return line
+
+
+def _notice(state: Any, key: str) -> dict[str, Any] | None:
+    found = outbox.get_notice(state, key)
+    if found is None:
+        return None
+    return {"message": found[0], "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(found[1]))}
 
 
 def _next_retry(queue: JobQueue, now: float) -> str | None:

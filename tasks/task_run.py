@@ -14,6 +14,7 @@ from plugin_core.data_dir import ensure_data_dir, resolve_data_dir
 from plugin_core.protocol import progress
 from plugin_core.timescale import time_scale
 from stash_client.errors import StashError
+from sync_queue.worker_messages import show_worker_messages
 from tasks.errors import TaskError
 from validation.config import SettingsError
 from worker.context import Context, build_context
@@ -33,6 +34,7 @@ class TaskRun:
         connection = plugin_input.get("server_connection") or {}
         data_dir = Path(ensure_data_dir(resolve_data_dir(connection)))
         configure_logging(data_dir, to_stash=True)
+        show_worker_messages(data_dir, None)
         return cls(plugin_input["args"], connection, data_dir, time_scale())
 
     @property

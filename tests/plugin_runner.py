@@ -58,12 +58,13 @@ def run_plugin(
     cwd: Path,
     entry: Path = ENTRY,
     timeout: float = 120,
+    python: str = sys.executable,
 ) -> PluginRun:
     """One plugin process; stdin is written without a trailing newline, then closed."""
     raw = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
     data = raw.encode() if isinstance(raw, str) else raw
     proc = subprocess.run(
-        [sys.executable, str(entry)],
+        [python, str(entry)],
         input=data,
         capture_output=True,
         cwd=str(cwd),

@@ -42,7 +42,7 @@ INDEX_NAME = "index.yml"
 
 # What Stash runs; everything else in the repository (tests, docs, benchmarks, tools,
 # the venv, a local data/ folder) stays out of the package.
-RUNTIME_FILES = (f"{PLUGIN_ID}.py", MANIFEST, "requirements.txt")
+RUNTIME_FILES = (f"{PLUGIN_ID}.py", MANIFEST, "requirements.txt", "LICENSE")
 RUNTIME_PACKAGES = (
     "plugin_core",
     "hooks",
@@ -53,7 +53,7 @@ RUNTIME_PACKAGES = (
     "worker",
     "tasks",
 )
-OPTIONAL_FILES = ("README.md", "LICENSE")
+OPTIONAL_FILES = ("README.md",)
 # The JavaScript and CSS that PlexSync.yml's `ui:` section loads into Stash's web UI.
 UI_FOLDER, UI_SUFFIXES = "ui", (".js", ".css")
 
@@ -112,6 +112,14 @@ def manifest_field(text: str, key: str) -> str | None:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         value = value[1:-1]
     return value or None
+
+
+def manifest_requires(text: str) -> list[str]:
+    """Plugins named on `# requires: A, B` lines, which the CommunityScripts build lists."""
+    names: list[str] = []
+    for match in re.finditer(r"^#[ \t]*requires:(.*)$", text, re.MULTILINE):
+        names += [name.strip() for name in match.group(1).split(",") if name.strip()]
+    return names
 
 
 def plugin_version(root: Path = ROOT) -> str:
@@ -176,7 +184,15 @@ def _quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def index_entry(*, name: str, description: str | None, version: str, date: str, sha256: str) -> str:
+def index_entry(
+    *,
+    name: str,
+    description: str | None,
+    version: str,
+    date: str,
+    sha256: str,
+    requires: list[str] | None = None,
+) -> str:
     lines = [
         f"- id: {PLUGIN_ID}",
         f"  name: {_quoted(name)}",
@@ -190,8 +206,11 @@ def index_entry(*, name: str, description: str | None, version: str, date: str, 
         f"  date: {_quoted(date)}",
         f"  path: {ZIP_NAME}",
         f"  sha256: {_quoted(sha256)}",
-        "  requires: []",
     ]
+    if requires:
+        lines += ["  requires:", *(f"    - {_quoted(r)}" for r in requires)]
+    else:
+        lines.append("  requires: []")
     return "\n".join(lines) + "\n"
 
 
@@ -218,6 +237,7 @@ def build(out_dir: Path, root: Path = ROOT) -> Built:
         version=version,
         date=date,
         sha256=digest,
+        requires=manifest_requires(manifest),
     )
     index_path.write_text(entry, encoding="utf-8")
     return Built(zip_path, index_path, tuple(files), version, date, digest)

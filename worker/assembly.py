@@ -23,6 +23,7 @@ from sync_queue.written_values import WrittenValues
 from worker.circuit_breaker import CircuitBreaker
 from worker.context import Context
 from worker.drain import Drainer, DrainMode, DrainParts
+from worker.notices import WorkerNotices, requeue_dead_letters
 from worker.read_ahead import ReadAhead, read_ahead_depth
 from worker.settings_watch import SettingsWatch
 from worker.settle import DrainResult, Settler
@@ -71,6 +72,13 @@ def assembled_drain(
             rng,
             ctx.settings.max_retries,
             result or DrainResult(),
+            WorkerNotices(
+                state,
+                ctx.settings.plex_url,
+                ctx.settings.token,
+                lambda kinds: requeue_dead_letters(dlq, queue, kinds, clock.now()),
+                clock.now,
+            ),
             stop_when_server_down=mode.foreground,
             outcomes=state,
         )

@@ -152,10 +152,15 @@ class Drainer:
             except PlexError as exc:
                 after = self.breaker.record_server_down(now)
                 wait = max(0.0, (after.next_probe_at or now) - now)
-                log.warning("Plex is still unreachable (%s); next check in %.0f s", exc, wait)
+                log.warning(
+                    "Plex is still unreachable (%s); next check in %.0f s",
+                    exc,
+                    wait,
+                    extra={"outbox": False},  # the outage was announced once when it began
+                )
                 return False
             self.breaker.record_success(now)
-            log.info("Plex answers again; resuming the queue")
+            self.settler.notices.plex_back()
         return True
 
     def _process_batch(self, batch: list[ClaimedScene]) -> None:
@@ -231,5 +236,8 @@ class Drainer:
         if count:
             kinds = ", ".join(f"{n} {k}" for k, n in sorted(dlq.counts_by_kind().items()))
             log.warning(
-                "%d scene(s) are in the dead-letter queue (%s); see 'Queue status'", count, kinds
+                "%d scene(s) are in the dead-letter queue (%s); see 'Queue status'",
+                count,
+                kinds,
+                extra={"outbox": False},  # each dead letter reached Stash's log when it happened
             )

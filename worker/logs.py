@@ -115,6 +115,10 @@ def configure_logging(
     handlers: list[logging.Handler] = [file_handler]
     if to_stash:
         handlers.append(StashHandler())
+    else:  # the detached worker: what a person must see waits in the outbox for Stash
+        from worker.outbox_handler import OutboxHandler
+
+        handlers.append(OutboxHandler(data_dir))
     for handler in handlers:
         # On handlers, not the logger: logger filters do not apply to child loggers.
         handler.addFilter(REDACTOR)

@@ -64,6 +64,9 @@ def _last_words(data_dir: Path, message: str) -> None:
     }
     with open(data_dir / LOG_DIR / "plexsync.log", "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
+    from worker.notices import worker_failed
+
+    worker_failed(data_dir, message, tell=True)
 
 
 def _jobs_waiting(data_dir: Path) -> bool:
@@ -81,18 +84,24 @@ def _run_locked(data_dir: Path, connection: dict[str, Any]) -> bool:
     import logging
     import time
 
+    from worker.dependencies import ensure_packages
+
+    ensure_packages()
     from plugin_core.timescale import time_scale
     from stash_client.errors import StashError
     from validation.config import SettingsError
     from worker.context import build_context
+    from worker.notices import worker_failed, worker_started
 
     log = logging.getLogger("plexsync.worker")
     try:
         ctx = build_context(data_dir, connection, to_stash=False, time_scale=time_scale())
     except (SettingsError, StashError) as exc:
         log.error("worker not started: %s; the jobs stay queued", exc)
+        worker_failed(data_dir, str(exc), settings_problem=isinstance(exc, SettingsError))
         return False
     log.info("worker started (pid %d)", os.getpid())
+    worker_started(data_dir)
     stop = threading.Event()
     _install_signal_handlers(stop)
     runner = _WorkerThread(ctx, stop)
@@ -157,6 +166,7 @@ class _WorkerThread(threading.Thread):
         from worker.assembly import assembled_drain
         from worker.context import worker_context_with
         from worker.drain import BACKGROUND
+        from worker.notices import worker_failed
         from worker.settings_watch import SettingsWatch
 
         with JobQueue(self.ctx.data_dir) as queue:
@@ -184,4 +194,5 @@ class _WorkerThread(threading.Thread):
         )
         if result.stopped_reason:
             log.error("worker stopped: %s", result.stopped_reason)
+            worker_failed(self.ctx.data_dir, f"stopped: {result.stopped_reason}")
         self.drained = result.stopped_reason is None

@@ -18,6 +18,7 @@ from sync_queue.dlq import DeadLetterQueue
 from sync_queue.job_queue import ClaimedScene, JobQueue
 from sync_queue.scene_outcomes import record_outcome
 from worker.circuit_breaker import CircuitBreaker
+from worker.notices import WorkerNotices
 from worker.retry import DEAD_LETTER, RetryDecision, decide_retry
 from worker.stats import Stats
 from worker.sync_step import NO_METADATA, SKIPPED, SYNCED, UNCHANGED, Outcome, describe
@@ -56,6 +57,7 @@ class Settler:
     rng: random.Random
     max_retries: int
     result: DrainResult
+    notices: WorkerNotices
     stop_when_server_down: bool = False
     outcomes: sqlite3.Connection | None = None  # where the UI reads each scene's last outcome
 
@@ -65,6 +67,8 @@ class Settler:
         self.breaker.record_success(now)
         if self.outcomes is not None:
             record_outcome(self.outcomes, claimed.scene_id, outcome, now)
+        if outcome.status in (SYNCED, UNCHANGED):
+            self.notices.request_succeeded()
         # A scene that syncs after an earlier failure no longer needs review.
         if self.dlq.contains(claimed.scene_id) and self.dlq.remove([claimed.scene_id]):
             log.info("scene %s synced; its dead letter was removed", claimed.scene_id)
@@ -95,12 +99,13 @@ class Settler:
                 exc_info=exc,
                 extra={"stash_level": "debug"},
             )
+        self.notices.failed(failure)
         if failure.stops_drain:
             self.queue.release([claimed])
             raise StopDraining(str(failure))
         now = self.clock.now()
         if failure.opens_breaker:
-            self.breaker.record_server_down(now)
+            self.notices.server_down(self.breaker.record_server_down(now), failure)
         decision = decide_retry(
             claimed.job, failure, self.max_retries, now, self.rng, self.clock.scale
         )

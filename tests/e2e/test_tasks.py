@@ -108,6 +108,16 @@ def test_queue_status_shows_counts_health_and_counters(plugin_env: PluginEnv) ->
     assert status["stats"]["synced"] == 3
     assert status["stats"]["sync_seconds_p95"] is not None
     assert status["worker"] is None
+    assert status["worker_last_error"] is None
+
+
+def test_queue_status_says_in_one_info_line_what_the_queue_holds(plugin_env: PluginEnv) -> None:
+    plugin_env.hook(1, fields=["title"], PLEXSYNC_NO_WORKER="1")
+    run = plugin_env.task("queue_status")
+    assert run.log_lines("i") == [
+        "queue: 1 pending, 0 in progress, 0 waiting to retry, 0 dead letter(s); "
+        "Plex circuit closed; worker not running"
+    ]
 
 
 def test_queue_status_works_without_stash_or_plex(plugin_env: PluginEnv) -> None:
@@ -149,7 +159,20 @@ def test_health_check_reports_reachability_token_libraries_and_match_rate(
     assert [lib["title"] for lib in out["libraries"]] == ["Movies"]
     assert out["sample_match_rate"] == 0.75
     assert out["unmatched_examples"][0]["stash_path"] == "/media/lib/0003.mp4"
-    assert "pathMap" in out["hint"]
+    # /media/lib/0003.mp4 lies inside the library's folder /media: Plex has not scanned it.
+    assert "scanPlexFolders" in out["hint"]
+    assert "set pathMap" not in out["hint"]
+
+
+def test_health_check_suggests_path_map_for_a_file_outside_every_library_folder(
+    plugin_env: PluginEnv,
+) -> None:
+    _library(plugin_env, 2)
+    plugin_env.stash.add_scene(title="Elsewhere", files=[("/data/videos/x.mp4", 9)])
+    out = plugin_env.task("health_check").output
+    assert out["unmatched_examples"][0]["plex_path_tried"] == "/data/videos/x.mp4"
+    assert "set pathMap" in out["hint"]
+    assert "scanPlexFolders" not in out["hint"]
 
 
 def test_health_check_with_a_wrong_token_says_so(plugin_env: PluginEnv) -> None:
@@ -166,6 +189,7 @@ def test_health_check_with_plex_down_exits_1_naming_the_url(plugin_env: PluginEn
     run = plugin_env.task("health_check")
     assert run.returncode == 1
     assert "Plex is unreachable" in run.error and "plexUrl" in run.error
+    assert f"tried {plugin_env.plex.url}" in run.error
     assert run.output["plex_reachable"] is False
 
 
@@ -210,3 +234,8 @@ def test_worker_with_invalid_settings_logs_why_and_keeps_the_job(plugin_env: Plu
         message="the worker's explanation",
     )
     assert plugin_env.open_jobs() == 1
+    wait_until(lambda: not plugin_env.worker_running(), message="the worker to give up")
+    status = plugin_env.task("queue_status")
+    assert "readTimeout" in status.output["worker_last_error"]["message"]
+    assert status.output["worker_last_error"]["at"].endswith("Z")
+    assert any("cannot sync" in line and "readTimeout" in line for line in status.log_lines("i"))

@@ -78,8 +78,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _expected_files() -> set[str]:
-    names = {"PlexSync.py", "PlexSync.yml", "requirements.txt"}
-    names |= {name for name in ("README.md", "LICENSE") if (ROOT / name).is_file()}
+    names = {"PlexSync.py", "PlexSync.yml", "requirements.txt", "LICENSE"}
+    names |= {name for name in ("README.md",) if (ROOT / name).is_file()}
     for package in RUNTIME_PACKAGES:
         names |= {
             path.relative_to(ROOT).as_posix()
@@ -156,7 +156,7 @@ def test_index_entry_describes_the_zip_in_stash_source_format(dist: Path) -> Non
     assert entry["name"] == "PlexSync"
     assert isinstance(entry["metadata"], dict)
     assert entry["path"] == "PlexSync.zip"
-    assert entry["requires"] == []
+    assert entry["requires"] == ["PythonDepManager"]  # from "# requires:" in PlexSync.yml
     assert isinstance(entry["date"], str)
     assert DATE.match(entry["date"]), entry["date"]  # Stash parses "2006-01-02 15:04:05" (UTC)
     digest = hashlib.sha256((dist / "PlexSync.zip").read_bytes()).hexdigest()
@@ -273,3 +273,13 @@ def test_demo_runs_and_shows_the_synced_item() -> None:
     assert "BEFORE" in proc.stdout
     assert "AFTER" in proc.stdout
     assert "circuit" in proc.stdout
+
+
+def test_the_zip_carries_the_agpl_licence_that_pyproject_names(dist: Path) -> None:
+    with zipfile.ZipFile(dist / "PlexSync.zip") as archive:
+        licence = archive.read("LICENSE").decode("utf-8")
+    assert licence.lstrip().startswith("GNU AFFERO GENERAL PUBLIC LICENSE")
+    assert "Version 3, 19 November 2007" in licence
+    assert "13. Remote Network Interaction" in licence
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^license = "AGPL-3.0-or-later"$', pyproject, re.MULTILINE)

@@ -38,6 +38,7 @@ from validation.metadata import InvalidMetadata
 from worker.circuit_breaker import FAILURE_THRESHOLD, OPEN, CircuitBreaker
 from worker.drain import BACKGROUND, FOREGROUND, Drainer, DrainMode, DrainParts
 from worker.logs import LOG_FILE, configure_logging
+from worker.notices import WorkerNotices
 from worker.read_ahead import ReadAhead
 from worker.retry import PARK_DELAY_S
 from worker.settle import DrainResult, Settler
@@ -115,6 +116,7 @@ class Rig:
             random.Random(2),
             SETTINGS.max_retries,
             DrainResult(),
+            WorkerNotices(self.state, SETTINGS.plex_url, SETTINGS.token, lambda _k: 0),
             stop_when_server_down=mode.foreground,
         )
         scenes = read_scenes or (lambda ids: {i: {"id": i, "title": f"Scene {i}"} for i in ids})
