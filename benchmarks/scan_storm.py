@@ -4,7 +4,7 @@ A Stash scan creates one scene per new file and runs one `Scene.Create.Post` hoo
 for each, in sequence (Stash sends no `input` for them). The scenes know nothing
 yet: no title, details, date, studio, performers or tags. Plex already shows the
 same files with an agent's metadata. CONTRACT §6: none of it may be touched, and a
-scan storm must cost Plex nothing (issue 13: at most 10 Plex requests and no write
+scan storm must cost Plex nothing (docs/performance.md: at most 10 Plex requests and no write
 for 1,000 hooks; the hook within 3x `python -c pass`).
 
 The hooks run as Stash runs them (one `PlexSync.py` process each, JSON on stdin),
