@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/plex_index.py
 	$(PY) benchmarks/sync_all.py
 	$(PY) benchmarks/queue_take.py
+	$(PY) benchmarks/scan_storm.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .coverage htmlcov

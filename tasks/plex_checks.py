@@ -128,6 +128,13 @@ def _percent(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.0%}"
 
 
+SCAN_HINT = (
+    "turn on scanPlexFolders in Stash > Settings > Plugins > PlexSync so that PlexSync asks "
+    "Plex to scan the folder of a file it does not show yet; if Plex has the files, "
+    "run 'Health check' to check pathMap"
+)
+
+
 def match_report(run: TaskRun) -> dict[str, Any]:
     """Dry run: how every (or every recent) scene matches in Plex, with reasons."""
     ctx = run.ctx
@@ -146,13 +153,21 @@ def match_report(run: TaskRun) -> dict[str, Any]:
             run.progress(min(1.0, seen / max(1, total)))
     finally:
         state.close()
-    log.info("match report: %d high, %d low, %d unmatched", counts[HIGH], counts[LOW], counts[NONE])
+    hint = SCAN_HINT if counts[NONE] and not ctx.settings.scan_plex_folders else None
+    log.info(
+        "match report: %d high, %d low, %d unmatched%s",
+        counts[HIGH],
+        counts[LOW],
+        counts[NONE],
+        f"; {hint}" if hint else "",
+    )
     return {
         "high": counts[HIGH],
         "low": counts[LOW],
         "unmatched": counts[NONE],
         "items": items,
         "items_truncated": max(0, counts[LOW] + counts[NONE] - len(items)),
+        **({"hint": hint} if hint else {}),
     }
 
 

@@ -217,6 +217,31 @@ def test_match_report_counts_confidence_and_explains_without_writing(plugin_env:
     assert [r for r in plugin_env.plex.requests if r.method in ("PUT", "POST")] == []
 
 
+def test_match_report_recommends_scan_plex_folders_for_unmatched_scenes(
+    plugin_env: PluginEnv,
+) -> None:
+    _library(plugin_env, 2, in_plex=1)
+    off = plugin_env.task("match_report")
+    assert off.output["unmatched"] == 1
+    assert "turn on scanPlexFolders" in off.output["hint"]
+    summary = next(line for line in off.log_lines("i") if line.startswith("match report:"))
+    assert "1 unmatched; turn on scanPlexFolders" in summary
+    plugin_env.settings(scanPlexFolders=True)
+    on = plugin_env.task("match_report")
+    assert on.output["unmatched"] == 1
+    assert "hint" not in on.output
+    assert not any("scanPlexFolders" in line for line in on.log_lines())
+
+
+def test_match_report_does_not_recommend_scan_plex_folders_when_all_match(
+    plugin_env: PluginEnv,
+) -> None:
+    _library(plugin_env, 2)
+    run = plugin_env.task("match_report")
+    assert (run.output["high"], run.output["unmatched"]) == (2, 0)
+    assert "hint" not in run.output
+
+
 def test_invalid_setting_is_reported_and_nothing_is_sent_to_plex(plugin_env: PluginEnv) -> None:
     _library(plugin_env, 1)
     plugin_env.settings(maxRetries=99)
