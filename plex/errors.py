@@ -88,6 +88,18 @@ class NotFoundError(PlexError):
     advice = "check that Plex has scanned the file and that pathMap is right, then run 'Retry dead letters'"
 
 
+class AwaitingScanError(NotFoundError):
+    """Not in Plex yet, but Plex was just asked to scan the file's folder (scanPlexFolders).
+
+    Looked for again within seconds while the scan is fresh, without spending an attempt
+    of the not-found schedule: a scan that takes a minute must not use up the two hours
+    that schedule gives a file Plex has yet to add.
+    """
+
+    kind = "awaiting_scan"
+    spends_attempt = False
+
+
 class TlsError(PlexError):
     """Plex's certificate is not trusted: every request would fail alike, so the worker stops."""
 

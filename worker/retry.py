@@ -48,7 +48,7 @@ def decide_retry(
     if error.retry == NO_RETRY:
         return RetryDecision(DEAD_LETTER, job, kind, advice=error.advice)
     if not error.spends_attempt:
-        park = PARK_DELAY_S * scale
+        park = (PARK_DELAY_S if error.retry_after is None else error.retry_after) * scale
         parked = job._replace(not_before=now + park, last_error=str(error), error_kind=kind)
         return RetryDecision(RETRY, parked, kind, park)
     policy = NOT_FOUND_POLICY if error.retry == NOT_FOUND else transient_policy(max_retries)

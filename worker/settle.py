@@ -116,7 +116,7 @@ class Settler:
             self._dead_letter(claimed, title, decision, str(failure), now)
             return
         self.queue.retry_later(claimed, decision.job)
-        if self.stop_when_server_down and not failure.spends_attempt:
+        if self.stop_when_server_down and failure.opens_breaker:
             raise StopDraining(f"{failure}; the background worker syncs when Plex is back")
         if decision.attempts_allowed:
             log.info(

@@ -18,7 +18,7 @@ from typing import Any
 
 from plex.client import PlexClient
 from plex.edits import EditPlan, assume_written, build_edit
-from plex.errors import NotFoundError
+from plex.errors import AwaitingScanError, NotFoundError
 from plex.folder_scans import FolderScans
 from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
@@ -124,7 +124,9 @@ class SceneSyncer:
         if scanned_at is None:
             return NotFoundError(f"{reason}; no Plex library holds its folder")
         wait = self.scans.retry_after(scanned_at)
-        return NotFoundError(f"{reason}; Plex was asked to scan its folder", retry_after=wait)
+        if wait is None:  # the scan is a few minutes old: the ordinary schedule again
+            return NotFoundError(f"{reason}; Plex was asked to scan its folder")
+        return AwaitingScanError(f"{reason}; Plex was asked to scan its folder", retry_after=wait)
 
     def read_ahead(self, scene: dict[str, Any]) -> None:
         """Start reading a later scene's Plex item and screenshot, if its match is already sure.

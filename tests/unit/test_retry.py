@@ -8,6 +8,7 @@ import pytest
 
 from plex.errors import (
     AuthError,
+    AwaitingScanError,
     LibraryNotFound,
     NotFoundError,
     PermanentError,
@@ -188,3 +189,12 @@ def test_an_internal_error_is_dead_lettered_at_once() -> None:
     assert decision.action == DEAD_LETTER
     assert decision.kind == "internal"
     assert "report" in decision.advice
+
+
+def test_a_file_awaiting_a_folder_scan_is_looked_for_again_without_spending_an_attempt() -> None:
+    job = Job("7", "hook", 0.0)._replace(attempt=3, error_kind="not_found")
+    error = AwaitingScanError("not in Plex yet; Plex was asked to scan its folder", retry_after=4.0)
+    decision = decide_retry(job, error, 5, 100.0, random.Random(1), scale=0.5)
+    assert decision.action == RETRY
+    assert decision.job.not_before == 102.0
+    assert decision.job.attempt == 3
