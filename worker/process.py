@@ -190,6 +190,7 @@ class _WorkerThread(threading.Thread):
                 drainer.run()
         self.summary = (
             f"{result.synced} synced, {result.unchanged} already up to date, {result.skipped} skipped, "
+            f"{result.skipped_no_metadata} without metadata in Stash, "
             f"{result.dead_lettered} dead-lettered, {result.remaining} remaining"
         )
         if result.stopped_reason:

@@ -74,7 +74,7 @@ class Settler:
             log.info("scene %s synced; its dead letter was removed", claimed.scene_id)
         if outcome.status == SKIPPED:
             self.result.skipped += 1
-            log.warning("%s", outcome.message)
+            log.log(logging.WARNING if outcome.warn else logging.INFO, "%s", outcome.message)
             return
         if outcome.status == NO_METADATA:
             self.result.skipped_no_metadata += 1

@@ -50,6 +50,7 @@ class Outcome:
     reason: str = ""
     confidence: str | None = None
     candidates: tuple[Candidate, ...] = ()
+    warn: bool = True  # a skip the user should look at (False: one they chose)
 
 
 def describe(scene_id: str, title: str) -> str:
@@ -93,7 +94,7 @@ class SceneSyncer:
             return Outcome(NO_METADATA, f"{who}: skipped: {why}", reason=why)
         if self.settings.skip_unorganized and not meta.organized:
             why = "not marked organized (skipUnorganized is on)"
-            return Outcome(SKIPPED, f"{who}: skipped, {why}", reason=why)
+            return Outcome(SKIPPED, f"{who}: skipped, {why}", reason=why, warn=False)
         match = self.match(meta)
         if match.confidence == LOW and not self.settings.allow_ambiguous_match:
             listed = "; ".join(
