@@ -26,6 +26,7 @@ from sync_queue.state_db import open_state_db
 from sync_queue.sync_state import SyncRecords
 from validation.config import Settings
 from validation.metadata import InvalidMetadata
+from worker.batch_reads import BatchItems, read_batch
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
 from worker.read_ahead import ReadAhead, read_ahead_depth
 from worker.retry import DEAD_LETTER, decide_retry
@@ -91,9 +92,12 @@ class Drainer:
         self.stats = Stats(self.state)
         self.status = WorkerStatus(self.state)
         self.index = PlexIndex(self.state, plex, settings.plex_libraries, now)
-        self.ahead = ReadAhead(plex.fetch_item, stash.screenshot, read_ahead_depth())
+        self.ahead = ReadAhead(None, stash.screenshot, read_ahead_depth())
+        self.items = BatchItems(plex.fetch_items)
         records = SyncRecords(self.state)
-        self.syncer = SceneSyncer(settings, plex, self.index, records, stash, self.ahead, now)
+        self.syncer = SceneSyncer(
+            settings, plex, self.index, records, stash, self.ahead, now, self.items
+        )
         self.result = result or DrainResult()
         self.result.new_settings = None
         self.stash_failures = 0
@@ -193,9 +197,12 @@ class Drainer:
             self._sync_each(batch, scenes)
         finally:
             self.ahead.forget()
+            self.items.forget()
 
     def _sync_each(self, batch: list[ClaimedScene], scenes: dict[str, dict]) -> None:
         """One scene after another; on a stop or an open breaker the rest go back untouched."""
+        if not read_batch(self, batch, scenes):
+            return
         for position, claimed in enumerate(batch):
             if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
                 self.queue.release(batch[position:])
@@ -264,10 +271,12 @@ class Drainer:
             self.stats.incr("skipped")
             log.warning("%s", outcome.message)
 
-    def _failed(self, claimed: ClaimedScene, title: str, error: Exception) -> None:
+    def _failed(
+        self, claimed: ClaimedScene, title: str, error: Exception, count_down: bool = True
+    ) -> None:
         now = self.now()
         who = describe(claimed.scene_id, title)
-        if isinstance(error, ServerDownError):
+        if isinstance(error, ServerDownError) and count_down:
             self.breaker.record_server_down(now)
         decision = decide_retry(claimed.job, error, self.settings.max_retries, now, self.rng)
         self.stats.record_failure(decision.kind, str(error), now)

@@ -46,7 +46,7 @@ class ReadAhead:
 
     def __init__(
         self,
-        fetch_item: Callable[[str], Any],
+        fetch_item: Callable[[str], Any] | None,
         fetch_screenshot: Callable[[str], bytes | None],
         depth: int,
     ) -> None:
@@ -60,7 +60,7 @@ class ReadAhead:
         """Begin reading this scene's Plex item (and screenshot, when one is wanted)."""
         if self._pool is None or scene_id in self._pending:
             return
-        item = self._pool.submit(self._fetch_item, rating_key)
+        item = self._pool.submit(self._fetch_item, rating_key) if self._fetch_item else None
         shot = self._pool.submit(self._fetch_screenshot, screenshot_url) if screenshot_url else None
         self._pending[scene_id] = _Reads(rating_key, item, shot)
 

@@ -26,6 +26,7 @@ from plex.path_map import map_path
 from sync_queue.sync_state import SyncRecord, SyncRecords
 from validation.config import Settings
 from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadata
+from worker.batch_reads import BatchItems
 from worker.logs import scene_paths_in_scope
 from worker.read_ahead import ReadAhead
 from worker.stash_reader import StashAuthError, StashError, StashReader
@@ -57,6 +58,7 @@ class SceneSyncer:
         stash: StashReader,
         ahead: ReadAhead,
         now: Callable[[], float] = time.time,
+        items: BatchItems | None = None,
     ) -> None:
         self.settings = settings
         self.plex = plex
@@ -65,6 +67,7 @@ class SceneSyncer:
         self.stash = stash
         self.now = now
         self.ahead = ahead
+        self.items = items
         self._index_ready = False
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
@@ -92,25 +95,35 @@ class SceneSyncer:
             raise NotFoundError(f"not in Plex: {match.reason}")
         return self._apply(meta, match, who)
 
-    def read_ahead(self, scene: dict[str, Any]) -> None:
-        """Start reading a later scene's Plex item and screenshot, if its match is already sure.
+    def sure_key(self, scene: dict[str, Any]) -> str | None:
+        """The Plex item of a scene the built index matches at once, to read it early.
 
-        Only what the built index answers at once is read ahead; a scene that needs
-        an index refresh, is skipped or is invalid is left to its own turn.
+        A scene that needs an index refresh, is skipped or is invalid gets None and
+        is left to its own turn.
         """
-        if not self.ahead.depth or not self._index_ready:
-            return
         try:
             meta = scene_to_metadata(scene, self.settings)
         except InvalidMetadata:
-            return
-        if self.ahead.started(meta.scene_id) or (
-            self.settings.skip_unorganized and not meta.organized
-        ):
-            return
+            return None
+        if self.settings.skip_unorganized and not meta.organized:
+            return None
+        self.index.ensure()
+        self._index_ready = True
         result = self._lookup(meta)
-        if result.rating_key is not None and result.confidence == HIGH:
-            self.ahead.start(meta.scene_id, str(result.rating_key), self._screenshot_url(meta))
+        if result.rating_key is None:
+            return None
+        if result.confidence == HIGH or self.settings.allow_ambiguous_match:
+            return str(result.rating_key)
+        return None
+
+    def read_ahead(self, scene: dict[str, Any]) -> None:
+        """Start downloading a later scene's screenshot while this one is written."""
+        if not self.ahead.depth or not self._index_ready or self.ahead.started(str(scene["id"])):
+            return
+        key = self.sure_key(scene)
+        if key is not None:
+            url = self._screenshot_url(scene_to_metadata(scene, self.settings))
+            self.ahead.start(str(scene["id"]), key, url)
 
     def match(self, meta: SceneMetadata) -> MatchResult:
         """Match against the index; a miss refreshes the sections that could hold the file."""
@@ -182,7 +195,10 @@ class SceneSyncer:
     def _fetch(self, key: str, early: Future | None) -> Any:
         """The item as read ahead, or read now; an item gone from Plex leaves the index."""
         try:
-            return early.result() if early else self.plex.fetch_item(key)
+            if early:
+                return early.result()
+            batched = self.items.take(key) if self.items else None
+            return batched if batched is not None else self.plex.fetch_item(key)
         except NotFoundError:
             self.index.forget(key)
             raise
