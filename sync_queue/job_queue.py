@@ -158,7 +158,7 @@ class JobQueue:
             if job is None:
                 unreadable.append(row_id)
             else:
-                self._open.add(job.scene_id, row_id, due_at)
+                self._open.add(job.queue_key, row_id, due_at)
             self._open.seen_up_to = row_id
         return unreadable
 

@@ -28,6 +28,7 @@ from validation.config import Settings
 from validation.metadata import InvalidMetadata
 from worker.batch_reads import BatchItems, read_batch
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
+from worker.entity_jobs import EntityJobs
 from worker.read_ahead import ReadAhead, read_ahead_depth
 from worker.retry import DEAD_LETTER, decide_retry
 from worker.settings_watch import SettingsWatch, plex_connection_changed
@@ -95,6 +96,7 @@ class Drainer:
         self.ahead = ReadAhead(None, stash.screenshot, read_ahead_depth())
         self.items = BatchItems(plex.fetch_items)
         records = SyncRecords(self.state)
+        self.entities = EntityJobs(stash, self.queue, records, settings, now)
         self.syncer = SceneSyncer(
             settings, plex, self.index, records, stash, self.ahead, now, self.items
         )
@@ -177,7 +179,10 @@ class Drainer:
         return True
 
     def _process_batch(self, batch: list[ClaimedScene]) -> None:
+        entities = [c for c in batch if c.job.entity]
+        batch = [c for c in batch if not c.job.entity]
         try:
+            self.entities.expand(entities)
             scenes = self.stash.scenes_by_id([c.scene_id for c in batch])
         except StashAuthError as exc:
             self.queue.release(batch)
