@@ -203,6 +203,13 @@ class JobQueue:
         due = self._due_times(ids)
         self._open.put_back([(s.scene_id, i, due[i]) for s in released for i in s.row_ids])
 
+    def open_keys(self) -> set[str]:
+        """The queue keys (scene ids, `<entity>:<id>`) of every job not settled yet."""
+        rows = self.conn.execute(
+            f"SELECT data FROM `{TABLE}` WHERE status IN (?, ?, ?)", (*READY, STATUS_IN_PROGRESS)
+        )
+        return {job.queue_key for job in map(_decode, (r[0] for r in rows)) if job is not None}
+
     def next_due_at(self) -> float | None:
         row = self.conn.execute(
             f"SELECT MIN(timestamp) FROM `{TABLE}` WHERE status IN (?, ?)", READY

@@ -14,6 +14,7 @@ from tasks.dead_letter_tasks import clear_dead_letters, purge_dead_letters, retr
 from tasks.errors import TaskError, UnknownModeError
 from tasks.plex_checks import health_check, match_report
 from tasks.queue_tasks import process_queue, queue_status
+from tasks.reconcile import reconcile
 from tasks.sync_tasks import sync_all, sync_recent
 from tasks.task_run import TaskRun
 from validation.config import SettingsError
@@ -29,6 +30,7 @@ TASKS: dict[str, Callable[[TaskRun], dict[str, Any]]] = {
     "purge_dead_letters": purge_dead_letters,
     "health_check": health_check,
     "match_report": match_report,
+    "reconcile": reconcile,
 }
 
 

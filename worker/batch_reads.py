@@ -80,12 +80,12 @@ def fail_batch(
     from worker.drain import StopDraining
 
     log.info("reading the Plex items of %d scene(s) failed: %s", len(batch), error)
-    jitter = drainer.rng.getstate()
+    jitter, now = drainer.rng.getstate(), drainer.now()
     for position, claimed in enumerate(batch):
-        drainer.rng.setstate(jitter)  # one jitter for all: the batch comes due as a whole
+        drainer.rng.setstate(jitter)  # one time, one jitter: the batch comes due as a whole
         title = (scenes.get(claimed.scene_id) or {}).get("title") or ""
         try:
-            drainer._failed(claimed, title, error, count_down=position == 0)
+            drainer._failed(claimed, title, error, count_down=position == 0, at=now)
         except StopDraining:
             drainer.queue.release(batch[position + 1 :])
             raise

@@ -277,9 +277,14 @@ class Drainer:
             log.warning("%s", outcome.message)
 
     def _failed(
-        self, claimed: ClaimedScene, title: str, error: Exception, count_down: bool = True
+        self,
+        claimed: ClaimedScene,
+        title: str,
+        error: Exception,
+        count_down: bool = True,
+        at: float | None = None,
     ) -> None:
-        now = self.now()
+        now = self.now() if at is None else at
         who = describe(claimed.scene_id, title)
         if isinstance(error, ServerDownError) and count_down:
             self.breaker.record_server_down(now)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from plex.client import PlexClient
-from plex.edits import EditPlan, build_edit
+from plex.drift import wanted_edit
+from plex.edits import EditPlan
 from plex.errors import NotFoundError
 from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
@@ -161,13 +162,7 @@ class SceneSyncer:
         early_item, early_screenshot = self.ahead.take(meta.scene_id, key)
         item = self._fetch(key, early_item)
         current = read_values(item)
-        plan = build_edit(
-            meta,
-            current,
-            self.settings.sync_fields,
-            self.settings.preserve_plex_edits,
-            previous.studio_sent if previous else None,
-        )
+        plan = wanted_edit(meta, current, self.settings, previous)
         poster_sha = previous.poster_sha if previous else None
         new_poster = self._poster(meta, item, poster_sha, early_screenshot)
         try:
