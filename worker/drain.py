@@ -29,7 +29,6 @@ from validation.metadata import InvalidMetadata
 from worker.batch_reads import BatchItems, read_batch
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
 from worker.entity_jobs import EntityJobs
-from worker.read_ahead import ReadAhead, read_ahead_depth
 from worker.retry import DEAD_LETTER, decide_retry
 from worker.settings_watch import SettingsWatch, plex_connection_changed
 from worker.stash_reader import StashAuthError, StashError, StashReader
@@ -93,13 +92,10 @@ class Drainer:
         self.stats = Stats(self.state)
         self.status = WorkerStatus(self.state)
         self.index = PlexIndex(self.state, plex, settings.plex_libraries, now)
-        self.ahead = ReadAhead(None, stash.screenshot, read_ahead_depth())
         self.items = BatchItems(plex.fetch_items)
         records = SyncRecords(self.state)
         self.entities = EntityJobs(stash, self.queue, records, settings, now)
-        self.syncer = SceneSyncer(
-            settings, plex, self.index, records, stash, self.ahead, now, self.items
-        )
+        self.syncer = SceneSyncer(settings, plex, self.index, records, stash, now, self.items)
         self.result = result or DrainResult()
         self.result.new_settings = None
         self.stash_failures = 0
@@ -107,7 +103,7 @@ class Drainer:
         self.foreground = False
 
     def close(self) -> None:
-        for closable in (self.ahead, self.queue, self.dlq, self.state):
+        for closable in (self.queue, self.dlq, self.state):
             closable.close()
 
     def run(self, linger: float, stop_when_only_waiting: bool = False) -> DrainResult:
@@ -201,7 +197,6 @@ class Drainer:
         try:
             self._sync_each(batch, scenes)
         finally:
-            self.ahead.forget()
             self.items.forget()
 
     def _sync_each(self, batch: list[ClaimedScene], scenes: dict[str, dict]) -> None:
@@ -212,19 +207,11 @@ class Drainer:
             if self.stop.is_set() or self.breaker.load(self.now()).state == OPEN:
                 self.queue.release(batch[position:])
                 return
-            self._read_ahead(batch[position : position + 1 + self.ahead.depth], scenes)
             try:
                 self._process_one(claimed, scenes.get(claimed.scene_id))
             except StopDraining:
                 self.queue.release(batch[position + 1 :])
                 raise
-
-    def _read_ahead(self, coming: list[ClaimedScene], scenes: dict[str, dict]) -> None:
-        """Let the next scenes' reads run while this one is written (see worker/read_ahead.py)."""
-        for claimed in coming:
-            scene = scenes.get(claimed.scene_id)
-            if scene is not None:
-                self.syncer.read_ahead(scene)
 
     def _process_one(self, claimed: ClaimedScene, scene: dict | None) -> None:
         self.status.heartbeat(self.now(), claimed.scene_id, self.result.processed)

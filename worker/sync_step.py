@@ -2,8 +2,8 @@
 
 Raises the classified errors of plex/errors.py (and InvalidMetadata) for the drain
 loop to retry or dead-letter; returns an Outcome a person can read otherwise. The
-drain may also ask for a later scene's reads to start early (`read_ahead`); the
-scene's own turn then takes them instead of reading itself.
+drain reads the Plex items of a whole batch at once (worker/batch_reads.py); a
+scene takes its item from there, or reads it itself when it was not read early.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,6 @@ from validation.config import Settings
 from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadata
 from worker.batch_reads import BatchItems
 from worker.logs import scene_paths_in_scope
-from worker.read_ahead import ReadAhead
 from worker.stash_reader import StashAuthError, StashError, StashReader
 
 log = logging.getLogger("plexsync.sync")
@@ -57,7 +55,6 @@ class SceneSyncer:
         index: PlexIndex,
         records: SyncRecords,
         stash: StashReader,
-        ahead: ReadAhead,
         now: Callable[[], float] = time.time,
         items: BatchItems | None = None,
     ) -> None:
@@ -67,9 +64,7 @@ class SceneSyncer:
         self.records = records
         self.stash = stash
         self.now = now
-        self.ahead = ahead
         self.items = items
-        self._index_ready = False
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
         meta = scene_to_metadata(scene, self.settings)
@@ -109,7 +104,6 @@ class SceneSyncer:
         if self.settings.skip_unorganized and not meta.organized:
             return None
         self.index.ensure()
-        self._index_ready = True
         result = self._lookup(meta)
         if result.rating_key is None:
             return None
@@ -117,19 +111,9 @@ class SceneSyncer:
             return str(result.rating_key)
         return None
 
-    def read_ahead(self, scene: dict[str, Any]) -> None:
-        """Start downloading a later scene's screenshot while this one is written."""
-        if not self.ahead.depth or not self._index_ready or self.ahead.started(str(scene["id"])):
-            return
-        key = self.sure_key(scene)
-        if key is not None:
-            url = self._screenshot_url(scene_to_metadata(scene, self.settings))
-            self.ahead.start(str(scene["id"]), key, url)
-
     def match(self, meta: SceneMetadata) -> MatchResult:
         """Match against the index; a miss refreshes the sections that could hold the file."""
         self.index.ensure()
-        self._index_ready = True
         result = self._lookup(meta)
         if result.confidence != HIGH and meta.files:
             mapped = map_path(meta.files[0].path, self.settings.path_map)
@@ -150,27 +134,16 @@ class SceneSyncer:
         machine = self.plex.machine_identifier
         return match_scene(scene, self.settings.path_map, self.index, windows, machine)
 
-    def _screenshot_url(self, meta: SceneMetadata) -> str | None:
-        """The screenshot to read ahead: only when the poster is synced whatever Plex has."""
-        wanted = "poster" in self.settings.sync_fields and not self.settings.preserve_plex_edits
-        return meta.screenshot_url if wanted else None
-
     def _apply(self, meta: SceneMetadata, match: MatchResult, who: str) -> Outcome:
         key = str(match.rating_key)
         record = self.records.get(meta.scene_id)
         previous = record if record is not None and record.rating_key == key else None
-        early_item, early_screenshot = self.ahead.take(meta.scene_id, key)
-        item = self._fetch(key, early_item)
+        item = self._fetch(key)
         current = read_values(item)
         plan = wanted_edit(meta, current, self.settings, previous)
         poster_sha = previous.poster_sha if previous else None
-        new_poster = self._poster(meta, item, poster_sha, early_screenshot)
-        try:
-            poster_sha = self._write(
-                meta.scene_id, key, item, plan, current, poster_sha, new_poster
-            )
-        finally:
-            self.ahead.written(key)
+        new_poster = self._poster(meta, item, poster_sha)
+        poster_sha = self._write(meta.scene_id, key, item, plan, current, poster_sha, new_poster)
         changed = [*plan.changed, "poster"] if new_poster is not None else list(plan.changed)
         self.records.save(
             SyncRecord(
@@ -187,11 +160,9 @@ class SceneSyncer:
             return Outcome(UNCHANGED, f"{who} -> {target}: already up to date", key)
         return Outcome(SYNCED, f"{who} -> {target}: updated {', '.join(changed)}", key)
 
-    def _fetch(self, key: str, early: Future | None) -> Any:
-        """The item as read ahead, or read now; an item gone from Plex leaves the index."""
+    def _fetch(self, key: str) -> Any:
+        """The item as read with the batch, or read now; an item gone from Plex leaves the index."""
         try:
-            if early:
-                return early.result()
             batched = self.items.take(key) if self.items else None
             return batched if batched is not None else self.plex.fetch_item(key)
         except NotFoundError:
@@ -223,7 +194,7 @@ class SceneSyncer:
         return poster_sha
 
     def _poster(
-        self, meta: SceneMetadata, item: Any, known_sha: str | None, early: Future | None
+        self, meta: SceneMetadata, item: Any, known_sha: str | None
     ) -> tuple[bytes, str] | None:
         """The screenshot bytes and hash when they differ from what Plex last got from us."""
         if "poster" not in self.settings.sync_fields or not meta.screenshot_url:
@@ -231,7 +202,7 @@ class SceneSyncer:
         if self.settings.preserve_plex_edits and getattr(item, "thumb", None):
             return None
         try:
-            image = early.result() if early else self.stash.screenshot(meta.screenshot_url)
+            image = self.stash.screenshot(meta.screenshot_url)
         except StashAuthError:
             raise
         except StashError as exc:

@@ -46,9 +46,9 @@ def test_an_item_deleted_in_plex_fails_only_its_own_scene(plugin_env: PluginEnv)
     assert _item_reads(plugin_env)[0] == [key for _s, key in scenes]
     assert plugin_env.plex.item(scenes[0][1]).title == "Second 0"
     assert plugin_env.plex.item(scenes[2][1]).title == "Second 2"
-    assert any(
-        f"Plex item {gone} was not found in Plex" in line for line in run.log_lines()
-    ), run.stderr
+    assert any(f"Plex item {gone} was not found in Plex" in line for line in run.log_lines()), (
+        run.stderr
+    )
     puts = [r.query["id"][0] for r in plugin_env.plex.requests if r.method == "PUT"]
     assert gone not in puts
 

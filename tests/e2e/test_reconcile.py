@@ -63,7 +63,9 @@ def test_reconcile_finds_exactly_the_drifted_items_and_fixes_them(plugin_env: Pl
     _refresh(plugin_env, keys[1])
     assert plugin_env.plex.item(keys[1]).summary == AGENT_SUMMARY
     plugin_env.plex.item(keys[2]).genres.remove("Beach")
-    plugin_env.plex.item(keys[3]).locked.discard("title")  # right value, but a refresh would revert it
+    plugin_env.plex.item(keys[3]).locked.discard(
+        "title"
+    )  # right value, but a refresh would revert it
     plugin_env.plex.clear_requests()
 
     run = plugin_env.task("reconcile")

@@ -53,6 +53,7 @@ CONTRACT_MODES = {
     "clear_dead_letters",
     "purge_dead_letters",
     "health_check",
+    "reconcile",
     "match_report",
 }
 
