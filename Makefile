@@ -38,6 +38,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/plex_index.py
 	$(PY) benchmarks/sync_all.py
 	$(PY) benchmarks/queue_take.py
+	$(PY) benchmarks/reconcile.py
+	$(PY) benchmarks/entity_rename.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .coverage htmlcov
