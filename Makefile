@@ -47,6 +47,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/sync_all.py
 	$(PY) benchmarks/queue_take.py
 	$(PY) benchmarks/scan_storm.py
+	$(PY) benchmarks/reconcile.py
+	$(PY) benchmarks/entity_rename.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .coverage htmlcov

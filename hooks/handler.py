@@ -32,31 +32,32 @@ def handle_hook(plugin_input: dict[str, object]) -> str:
     if not decision.queue:
         show_worker_messages(data_dir, HOOK_LIMIT)
         return f"skipped: {decision.reason}"
+    what = f"{decision.entity or 'scene'} {decision.scene_id}"
     try:
         ensure_data_dir(data_dir)
     except OSError as exc:
         raise HookFailure(
-            f"cannot queue scene {decision.scene_id}: cannot create the data folder {data_dir} "
+            f"cannot queue {what}: cannot create the data folder {data_dir} "
             f"({exc.strerror or exc}); check STASH_PLUGIN_DATA and the folder's permissions"
         ) from None
-    job = Job(scene_id=decision.scene_id, event=decision.event, enqueued_at=time.time())
-    _write(os.path.join(data_dir, QUEUE_DB), job)
+    job = Job(decision.scene_id, decision.event, time.time(), entity=decision.entity)
+    _write(os.path.join(data_dir, QUEUE_DB), job, what)
     ensure_worker(data_dir, connection)
-    show_worker_messages(data_dir, HOOK_LIMIT, decision.scene_id)
+    show_worker_messages(data_dir, HOOK_LIMIT, what)
     return "queued"
 
 
-def _write(queue_db: str, job: Job) -> None:
+def _write(queue_db: str, job: Job, what: str) -> None:
     try:
         enqueue(queue_db, job, on_quarantine=_report_quarantine)
     except (DatabaseFullError, sqlite3.Error) as exc:
         if isinstance(exc, DatabaseFullError) or is_disk_full(exc, os.path.dirname(queue_db)):
             raise HookFailure(
-                f"cannot queue scene {job.scene_id}: the disk holding {os.path.dirname(queue_db)} is full; "
+                f"cannot queue {what}: the disk holding {os.path.dirname(queue_db)} is full; "
                 "free some space, then run the 'Sync recent scenes' task"
             ) from None
         raise HookFailure(
-            f"cannot queue scene {job.scene_id}: queue database error ({exc}); "
+            f"cannot queue {what}: queue database error ({exc}); "
             f"check that {os.path.dirname(queue_db)} is writable"
         ) from None
 

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-HANDLED_HOOKS = ("Scene.Update.Post", "Scene.Create.Post")
+SCENE_HOOKS = ("Scene.Update.Post", "Scene.Create.Post")
+# A rename or merge changes what every scene of the entity shows, and fires no scene hook.
+ENTITY_HOOKS = {
+    "Performer.Update.Post": "performer",
+    "Tag.Update.Post": "tag",
+    "Tag.Merge.Post": "tag",
+    "Studio.Update.Post": "studio",
+}
+HANDLED_HOOKS = (*SCENE_HOOKS, *ENTITY_HOOKS)
 
 # Scene input fields whose change can alter what PlexSync sends or how it matches.
 SYNC_RELEVANT_INPUT_FIELDS = frozenset(
@@ -37,8 +45,11 @@ class HookInputError(Exception):
     """The hook context is malformed; the message names the field and what was expected."""
 
 
-class HookDecision(namedtuple("HookDecision", "scene_id event queue reason", defaults=("",))):
-    """Queue the scene, or skip the event with a reason the user can read.
+class HookDecision(
+    namedtuple("HookDecision", "scene_id event queue reason entity", defaults=("", None))
+):
+    """Queue the scene (or, with `entity`, the performer, tag or studio whose id is
+    `scene_id`), or skip the event with a reason the user can read.
 
     A named tuple rather than a dataclass: `dataclasses` costs the hook ~10 ms to import.
     """
@@ -55,6 +66,8 @@ def decide(hook_context: object) -> HookDecision:
         raise HookInputError("'hookContext.type' is missing; expected e.g. 'Scene.Update.Post'")
     if event not in HANDLED_HOOKS:
         return HookDecision("", event, False, f"hook type {event} is not handled")
+    if event in ENTITY_HOOKS:
+        return _entity_decision(hook_context, event, ENTITY_HOOKS[event])
     scene_id = _scene_id(hook_context.get("id"))
     if event == "Scene.Update.Post":
         fields = _input_fields(hook_context)
@@ -64,9 +77,25 @@ def decide(hook_context: object) -> HookDecision:
     return HookDecision(scene_id, event, True)
 
 
-def _scene_id(value: object) -> str:
+def _entity_decision(hook_context: dict[str, object], event: str, entity: str) -> HookDecision:
+    """Only a name reaches Plex; Tag.Merge.Post (id = the destination, which now holds
+    the source tags' scenes) always matters."""
+    entity_id = _scene_id(hook_context.get("id"), entity)
+    if event != "Tag.Merge.Post":
+        fields = _input_fields(hook_context)
+        if fields is not None and "name" not in fields:
+            changed = ", ".join(sorted(fields)) or "nothing"
+            return HookDecision(
+                entity_id, event, False, f"the {entity}'s name did not change ({changed})"
+            )
+    return HookDecision(entity_id, event, True, "", entity)
+
+
+def _scene_id(value: object, noun: str = "scene") -> str:
     if value is None or value == "":
-        raise HookInputError("the hook has no scene id ('hookContext.id'); Stash always sends one")
+        raise HookInputError(
+            f"the hook has no {noun} id ('hookContext.id'); Stash always sends one"
+        )
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise HookInputError(f"'hookContext.id' must be a number, got {type(value).__name__}")
     text = str(value).strip()

@@ -23,21 +23,23 @@ class SceneLookup:
         self.index = index
         self.plex = plex
         self.path_map = tuple(path_map)
-        self.ready = False
 
     def match(self, scene: SceneFiles, index_max_age: float | None = None) -> MatchResult:
         """Match against the index; a miss refreshes the sections that could hold the file.
 
         `index_max_age` shortens the minute between re-reads (right after a folder scan).
         """
-        self.index.ensure()
-        self.ready = True
+        self.ensure()
         result = self.lookup(scene)
         if result.confidence != HIGH and scene.files:
             mapped = map_path(scene.files[0][0], self.path_map)
             if self.index.refresh_for_missing(mapped, index_max_age):
                 result = self.lookup(scene)
         return result
+
+    def ensure(self) -> None:
+        """Build the index if this server and library choice has none (no request otherwise)."""
+        self.index.ensure()
 
     def lookup(self, scene: SceneFiles) -> MatchResult:
         """The index's answer as it stands (no request): for reads started ahead of time."""

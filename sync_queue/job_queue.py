@@ -156,7 +156,7 @@ class JobQueue(Store):
             if job is None:
                 unreadable.append(row_id)
             else:
-                self._open.add(job.scene_id, row_id, due_at)
+                self._open.add(job.queue_key, row_id, due_at)
             self._open.seen_up_to = row_id
         return unreadable
 
@@ -200,6 +200,13 @@ class JobQueue(Store):
             self._mark(ids, STATUS_READY)
         due = self._due_times(ids)
         self._open.put_back([(s.scene_id, i, due[i]) for s in released for i in s.row_ids])
+
+    def open_keys(self) -> set[str]:
+        """The queue keys (scene ids, `<entity>:<id>`) of every job not settled yet."""
+        rows = self.conn.execute(
+            f"SELECT data FROM `{TABLE}` WHERE status IN (?, ?, ?)", (*READY, STATUS_IN_PROGRESS)
+        )
+        return {job.queue_key for job in map(_decode, (r[0] for r in rows)) if job is not None}
 
     def next_due_at(self) -> float | None:
         row = self.conn.execute(

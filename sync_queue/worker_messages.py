@@ -18,19 +18,20 @@ QUEUE_STATUS_TASK = "Queue status"
 
 
 def show_worker_messages(
-    data_dir: str | os.PathLike[str], limit: int | None, queued_scene: str | None = None
+    data_dir: str | os.PathLike[str], limit: int | None, queued: str | None = None
 ) -> int:
     """Print unseen messages (all when `limit` is None); returns how many were printed.
 
-    With `queued_scene`, a settings problem the worker knows of is repeated as an
-    error naming the setting: the scene was queued but cannot sync until it is fixed.
+    With `queued` (what the hook queued, e.g. "scene 12"), a settings problem the
+    worker knows of is repeated as an error naming the setting: the job was queued
+    but cannot sync until it is fixed.
     """
     delivery, problem = read_for_hook(os.fspath(data_dir), limit)
     _print(delivery, limit)
-    if problem and queued_scene:
+    if problem and queued:
         log(
             "error",
-            f"PlexSync cannot sync: {problem}. Scene {queued_scene} is queued and syncs "
+            f"PlexSync cannot sync: {problem}. {queued.capitalize()} is queued and syncs "
             "as soon as this is fixed",
         )
     return len(delivery.messages)

@@ -14,6 +14,7 @@ from tasks.dead_letter_tasks import clear_dead_letters, purge_dead_letters, retr
 from tasks.errors import TaskError, UnknownModeError
 from tasks.plex_checks import health_check, match_report
 from tasks.queue_tasks import process_queue, queue_status
+from tasks.reconcile import reconcile
 from tasks.scene_status import scene_status
 from tasks.scene_tasks import clear_queue, list_dead_letters, retry_dead_letter, sync_scene
 from tasks.sync_tasks import sync_all, sync_recent
@@ -35,6 +36,7 @@ TASKS: dict[str, Callable[[TaskRun], dict[str, Any]]] = {
     "sync_scene": sync_scene,
     "list_dead_letters": list_dead_letters,
     "retry_dead_letter": retry_dead_letter,
+    "reconcile": reconcile,
 }
 # Modes for Stash's UI (ui/) and for scripts, with no task button in PlexSync.yml.
 WITHOUT_BUTTON = frozenset({"scene_status", "sync_scene", "list_dead_letters", "retry_dead_letter"})

@@ -20,11 +20,13 @@ from sync_queue.job_queue import JobQueue
 from sync_queue.state_db import open_state_db
 from sync_queue.sync_state import SyncRecords
 from sync_queue.written_values import WrittenValues
+from worker.batch_reads import BatchItems
 from worker.circuit_breaker import CircuitBreaker
 from worker.context import Context
 from worker.drain import Drainer, DrainMode, DrainParts
+from worker.entity_jobs import EntityJobs
+from worker.missing_file import MissingFile
 from worker.notices import WorkerNotices, requeue_dead_letters
-from worker.read_ahead import ReadAhead, read_ahead_depth
 from worker.settings_watch import SettingsWatch
 from worker.settle import DrainResult, Settler
 from worker.stats import Stats
@@ -48,20 +50,22 @@ def assembled_drain(
         dlq = stack.enter_context(DeadLetterQueue(ctx.data_dir))
         state = open_state_db(ctx.data_dir, check_same_thread=False)
         stack.callback(state.close)
-        ahead = ReadAhead(ctx.plex.fetch_item, ctx.stash.screenshot, read_ahead_depth())
-        stack.callback(ahead.close)
         index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries, clock.now, clock.scale)
+        scans = FolderScans(state, ctx.plex, clock.now, clock.scale)
+        items = BatchItems(ctx.plex.fetch_items)
+        records = SyncRecords(state)
         syncer = SceneSyncer(
             ctx.settings,
             ctx.plex,
             index,
-            SyncRecords(state),
+            records,
             WrittenValues(state),
-            FolderScans(state, ctx.plex, clock.now, clock.scale),
+            MissingFile(ctx.settings, scans, index),
             ctx.stash,
-            ahead,
+            items,
             clock.now,
         )
+        entities = EntityJobs(ctx.stash, queue, records, ctx.settings, clock.now)
         breaker = CircuitBreaker(state, rng, clock.scale)
         settler = Settler(
             queue,
@@ -83,6 +87,13 @@ def assembled_drain(
             outcomes=state,
         )
         parts = DrainParts(
-            queue, settler, breaker, syncer, ctx.stash.scenes_by_id, ctx.plex.identity
+            queue,
+            settler,
+            breaker,
+            syncer,
+            ctx.stash.scenes_by_id,
+            ctx.plex.identity,
+            items,
+            entities.expand,
         )
         yield Drainer(parts, ctx.settings, mode, clock, stop, progress, watch)

@@ -21,8 +21,8 @@ from plugin_core.timescale import Clock
 from stash_client.errors import StashError
 from sync_queue.job_queue import ClaimedScene, JobQueue
 from validation.config import Settings
+from worker.batch_reads import BatchItems, read_batch
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
-from worker.read_ahead import ReadAhead
 from worker.settings_watch import SettingsWatch, plex_connection_changed
 from worker.settle import DrainResult, Settler, StopDraining
 from worker.sync_step import Outcome
@@ -51,10 +51,8 @@ FOREGROUND = DrainMode("foreground", foreground=True, stash_failures_allowed=3, 
 
 
 class Syncer(Protocol):
-    ahead: ReadAhead
-
     def sync(self, scene: dict[str, Any]) -> Outcome: ...
-    def read_ahead(self, scene: dict[str, Any]) -> None: ...
+    def sure_key(self, scene: dict[str, Any]) -> str | None: ...
 
 
 @dataclass
@@ -67,6 +65,8 @@ class DrainParts:
     syncer: Syncer
     read_scenes: Callable[[list[str]], dict[str, dict[str, Any]]]  # Stash, by id
     probe_plex: Callable[[], None]
+    items: BatchItems  # the Plex items of the batch being synced, read together
+    expand_entities: Callable[[list[ClaimedScene]], None]  # renamed performers, tags, studios
 
 
 class Drainer:
@@ -163,18 +163,37 @@ class Drainer:
             self.settler.notices.plex_back()
         return True
 
-    def _process_batch(self, batch: list[ClaimedScene]) -> None:
+    def _process_batch(self, claimed: list[ClaimedScene]) -> None:
+        batch = [c for c in claimed if not c.job.entity]
         try:
-            scenes = self.parts.read_scenes([c.scene_id for c in batch])
+            self.parts.expand_entities([c for c in claimed if c.job.entity])
+            scenes = self.parts.read_scenes([c.scene_id for c in batch]) if batch else {}
         except StashError as exc:
-            self.queue.release(batch)
+            self.queue.release(batch)  # entity jobs not yet expanded were released already
             self._stash_failed(exc)
             return
         self.stash_failures = 0
         try:
-            self._sync_each(batch, scenes)
+            if self._read_items(batch, scenes):
+                self._sync_each(batch, scenes)
         finally:
-            self.parts.syncer.ahead.forget()
+            self.parts.items.forget()
+
+    def _read_items(self, batch: list[ClaimedScene], scenes: dict[str, dict]) -> bool:
+        """Read the batch's Plex items in one go; a failed read settles the batch as a whole."""
+        error = read_batch(self.parts.items, self.parts.syncer.sure_key, batch, scenes)
+        if error is None:
+            return True
+        log.info("reading the Plex items of %d scene(s) failed: %s", len(batch), error)
+        for position, claimed in enumerate(batch):
+            try:
+                self.settler.failed_with_batch(claimed, _title(scenes, claimed), error, position)
+            except StopDraining:
+                self.queue.release(batch[position + 1 :])
+                raise
+            finally:
+                self._count_processed()
+        return False
 
     def _stash_failed(self, exc: StashError) -> None:
         """Stash could not be read: wait and read again, a bounded number of times."""
@@ -191,14 +210,10 @@ class Drainer:
 
     def _sync_each(self, batch: list[ClaimedScene], scenes: dict[str, dict]) -> None:
         """One scene after another; on a stop or an open breaker the rest go back untouched."""
-        depth = self.parts.syncer.ahead.depth
         for position, claimed in enumerate(batch):
             if self.stop.is_set() or self.breaker.load(self.clock.now()).state == OPEN:
                 self.queue.release(batch[position:])
                 return
-            for coming in batch[position : position + 1 + depth]:
-                if coming.scene_id in scenes:
-                    self.parts.syncer.read_ahead(scenes[coming.scene_id])
             try:
                 self._process_one(claimed, scenes.get(claimed.scene_id))
             except StopDraining:
@@ -211,6 +226,9 @@ class Drainer:
             self._sync_one(claimed, scene)
         finally:
             self.result.current_scene = None
+        self._count_processed()
+
+    def _count_processed(self) -> None:
         self.result.processed += 1
         if self.progress:
             self.progress(self.result)
@@ -226,7 +244,7 @@ class Drainer:
         try:
             outcome = self.parts.syncer.sync(scene)
         except Exception as exc:  # every failure, classified or a bug, is settled in one place
-            self.settler.failed(claimed, scene.get("title") or "", exc)
+            self.settler.failed(claimed, _title({claimed.scene_id: scene}, claimed), exc)
         else:
             self.settler.succeeded(claimed, outcome, started)
 
@@ -241,3 +259,7 @@ class Drainer:
                 kinds,
                 extra={"outbox": False},  # each dead letter reached Stash's log when it happened
             )
+
+
+def _title(scenes: dict[str, dict], claimed: ClaimedScene) -> str:
+    return (scenes.get(claimed.scene_id) or {}).get("title") or ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plugin_core.failure import classify
 from plugin_core.timescale import Clock
@@ -60,6 +60,7 @@ class Settler:
     notices: WorkerNotices
     stop_when_server_down: bool = False
     outcomes: sqlite3.Connection | None = None  # where the UI reads each scene's last outcome
+    _batch_failure: tuple[object, float] = field(default=(None, 0.0), init=False, repr=False)
 
     def succeeded(self, claimed: ClaimedScene, outcome: Outcome, started: float) -> None:
         self.queue.ack(claimed)
@@ -88,7 +89,26 @@ class Settler:
         self.stats.record_sync(outcome.status, now - started, now)
         log.info("%s", outcome.message)
 
-    def failed(self, claimed: ClaimedScene, title: str, exc: Exception) -> None:
+    def failed_with_batch(
+        self, claimed: ClaimedScene, title: str, exc: Exception, position: int
+    ) -> None:
+        """One scene of a batch whose shared Plex read failed: every scene gets the same
+        retry time and jitter, and the breaker counts the failure once, so the batch
+        comes due again as a whole and is read again with one request."""
+        if position == 0:
+            self._batch_failure = (self.rng.getstate(), self.clock.now())
+        jitter, now = self._batch_failure
+        self.rng.setstate(jitter)
+        self.failed(claimed, title, exc, at=now, count_breaker=position == 0)
+
+    def failed(
+        self,
+        claimed: ClaimedScene,
+        title: str,
+        exc: Exception,
+        at: float | None = None,
+        count_breaker: bool = True,
+    ) -> None:
         """Settle a failed sync; raise StopDraining when no other job could do better."""
         failure = classify(exc)
         if failure.is_bug:
@@ -103,8 +123,8 @@ class Settler:
         if failure.stops_drain:
             self.queue.release([claimed])
             raise StopDraining(str(failure))
-        now = self.clock.now()
-        if failure.opens_breaker:
+        now = self.clock.now() if at is None else at
+        if failure.opens_breaker and count_breaker:
             self.notices.server_down(self.breaker.record_server_down(now), failure)
         decision = decide_retry(
             claimed.job, failure, self.max_retries, now, self.rng, self.clock.scale

@@ -2,8 +2,8 @@
 
 Raises the classified errors of plex/errors.py (and InvalidMetadata) for the drain
 loop to retry or dead-letter; returns an Outcome a person can read otherwise. The
-drain may also ask for a later scene's reads to start early (`read_ahead`); the
-scene's own turn then takes them instead of reading itself.
+drain reads the Plex items of a whole batch at once (worker/batch_reads.py); a
+scene takes its item from there, or reads it itself when it was not read early.
 """
 
 from __future__ import annotations
@@ -12,17 +12,15 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from plex.client import PlexClient
-from plex.edits import EditPlan, assume_written, build_edit
-from plex.errors import AwaitingScanError, NotFoundError
-from plex.folder_scans import FolderScans
+from plex.drift import wanted_edit
+from plex.edits import EditPlan
+from plex.errors import NotFoundError
 from plex.index import PlexIndex
 from plex.item_values import PlexValues, read_values
-from plex.library_folders import parent_folder
 from plex.matcher import HIGH, LOW, Candidate, MatchResult, SceneFiles
 from plex.path_map import map_path
 from plex.scene_lookup import SceneLookup
@@ -32,8 +30,9 @@ from sync_queue.sync_state import SyncRecord, SyncRecords
 from sync_queue.written_values import WrittenValues
 from validation.config import Settings
 from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadata
+from worker.batch_reads import BatchItems
 from worker.logs import scene_paths_in_scope
-from worker.read_ahead import ReadAhead
+from worker.missing_file import MissingFile
 
 log = logging.getLogger("plexsync.sync")
 SYNCED = "synced"
@@ -65,9 +64,9 @@ class SceneSyncer:
         index: PlexIndex,
         records: SyncRecords,
         written: WrittenValues,
-        scans: FolderScans,
+        missing: MissingFile,
         stash: StashReader,
-        ahead: ReadAhead,
+        items: BatchItems,
         now: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
@@ -75,10 +74,10 @@ class SceneSyncer:
         self.index = index
         self.records = records
         self.written = written
-        self.scans = scans
+        self.missing = missing
         self.stash = stash
+        self.items = items
         self.now = now
-        self.ahead = ahead
         self.lookup = SceneLookup(index, plex, settings.path_map)
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
@@ -112,48 +111,29 @@ class SceneSyncer:
             why = "the scene has no files to find in Plex"
             return Outcome(SKIPPED, f"{who}: skipped, {why}", reason=why)
         if match.rating_key is None:
-            raise self._not_in_plex(meta, match)
+            raise self.missing.error(meta, match)
         return self._apply(meta, match, who)
 
-    def _not_in_plex(self, meta: SceneMetadata, match: MatchResult) -> NotFoundError:
-        """Not found; with scanPlexFolders, Plex is asked to scan the file's folder first."""
-        reason = f"not in Plex: {match.reason}"
-        if not self.settings.scan_plex_folders:
-            return NotFoundError(reason)
-        mapped = map_path(meta.files[0].path, self.settings.path_map)
-        scanned_at = self.scans.request(mapped, self.index.sections())
-        if scanned_at is None:
-            return NotFoundError(f"{reason}; no Plex library holds its folder")
-        wait = self.scans.retry_after(scanned_at)
-        if wait is None:  # the scan is a few minutes old: the ordinary schedule again
-            return NotFoundError(f"{reason}; Plex was asked to scan its folder")
-        return AwaitingScanError(f"{reason}; Plex was asked to scan its folder", retry_after=wait)
+    def sure_key(self, scene: dict[str, Any]) -> str | None:
+        """The Plex item a scene surely matches in the index as it is, to read it with its batch.
 
-    def read_ahead(self, scene: dict[str, Any]) -> None:
-        """Start reading a later scene's Plex item and screenshot, if its match is already sure.
-
-        Only what the built index answers at once is read ahead; a scene that needs
-        an index refresh, is skipped or is invalid is left to its own turn.
+        A scene that needs an index refresh, would be skipped or is invalid gets None
+        and reads its item on its own turn.
         """
-        if not self.ahead.depth or not self.lookup.ready:
-            return
         try:
             meta = scene_to_metadata(scene, self.settings)
         except InvalidMetadata:
-            return
-        if (
-            self.ahead.started(meta.scene_id)
-            or not meta.has_metadata
-            or (self.settings.skip_unorganized and not meta.organized)
-        ):
-            return
+            return None
+        if not meta.has_metadata or (self.settings.skip_unorganized and not meta.organized):
+            return None
+        self.lookup.ensure()
         result = self.lookup.lookup(_scene_files(meta))
-        if result.rating_key is not None and result.confidence == HIGH:
-            self.ahead.start(meta.scene_id, str(result.rating_key), self._screenshot_url(meta))
+        sure = result.confidence == HIGH or self.settings.allow_ambiguous_match
+        return str(result.rating_key) if result.rating_key is not None and sure else None
 
     def match(self, meta: SceneMetadata) -> MatchResult:
         """The sync's lookup (plex/scene_lookup.py), shared with the match report."""
-        result = self.lookup.match(_scene_files(meta), self._index_max_age(meta))
+        result = self.lookup.match(_scene_files(meta), self.missing.index_max_age(meta))
         log.debug(
             "scene %s matched %s (%s: %s)",
             meta.scene_id,
@@ -163,40 +143,16 @@ class SceneSyncer:
         )
         return result
 
-    def _index_max_age(self, meta: SceneMetadata) -> float | None:
-        """Right after a folder scan, look in the index again within seconds, not a minute."""
-        if not self.settings.scan_plex_folders or not meta.files:
-            return None
-        mapped = map_path(meta.files[0].path, self.settings.path_map)
-        last = self.scans.last_scan(parent_folder(mapped))
-        return self.scans.fresh_look_age(last)
-
-    def _screenshot_url(self, meta: SceneMetadata) -> str | None:
-        """The screenshot to read ahead: only when the poster is synced whatever Plex has."""
-        wanted = "poster" in self.settings.sync_fields and not self.settings.preserve_plex_edits
-        return meta.screenshot_url if wanted else None
-
     def _apply(self, meta: SceneMetadata, match: MatchResult, who: str) -> Outcome:
         key = str(match.rating_key)
         record = self.records.get(meta.scene_id)
         previous = record if record is not None and record.rating_key == key else None
-        early_item, early_screenshot = self.ahead.take(meta.scene_id, key)
-        item = self._fetch(key, early_item)
+        item = self._fetch(key)
         current = read_values(item)
-        written = self.written.get(key)
-        if written is None and previous is not None and previous.fingerprint:
-            written = assume_written(current, self.settings.sync_fields, previous.studio_sent)
-        plan = build_edit(
-            meta, current, self.settings.sync_fields, self.settings.preserve_plex_edits, written
-        )
+        plan = wanted_edit(meta, current, self.settings, self.written.get(key), previous)
         poster_sha = previous.poster_sha if previous else None
-        new_poster = self._poster(meta, item, poster_sha, early_screenshot)
-        try:
-            poster_sha = self._write(
-                meta.scene_id, key, item, plan, current, poster_sha, new_poster
-            )
-        finally:
-            self.ahead.written(key)
+        new_poster = self._poster(meta, item, poster_sha)
+        poster_sha = self._write(meta.scene_id, key, item, plan, current, poster_sha, new_poster)
         changed = [*plan.changed, "poster"] if new_poster is not None else list(plan.changed)
         self.written.save(key, plan.written)
         self.records.save(
@@ -218,10 +174,11 @@ class SceneSyncer:
         done = "; ".join(filter(None, (updated, locked)))
         return Outcome(SYNCED, f"{who} -> {target}: {done}", key, **how)
 
-    def _fetch(self, key: str, early: Future | None) -> Any:
-        """The item as read ahead, or read now; an item gone from Plex leaves the index."""
+    def _fetch(self, key: str) -> Any:
+        """The item as read with the batch, or read now; an item gone from Plex leaves the index."""
         try:
-            return early.result() if early else self.plex.fetch_item(key)
+            batched = self.items.take(key)
+            return batched if batched is not None else self.plex.fetch_item(key)
         except NotFoundError:
             self.index.forget(key)
             raise
@@ -251,7 +208,7 @@ class SceneSyncer:
         return poster_sha
 
     def _poster(
-        self, meta: SceneMetadata, item: Any, known_sha: str | None, early: Future | None
+        self, meta: SceneMetadata, item: Any, known_sha: str | None
     ) -> tuple[bytes, str] | None:
         """The screenshot bytes and hash when they differ from what Plex last got from us."""
         if "poster" not in self.settings.sync_fields or not meta.screenshot_url:
@@ -259,7 +216,7 @@ class SceneSyncer:
         if self.settings.preserve_plex_edits and getattr(item, "thumb", None):
             return None
         try:
-            image = early.result() if early else self.stash.screenshot(meta.screenshot_url)
+            image = self.stash.screenshot(meta.screenshot_url)
         except StashAuthError:
             raise
         except StashError as exc:

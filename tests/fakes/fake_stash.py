@@ -974,6 +974,24 @@ class FakeStash:
     def rename_studio(self, old: str, new: str) -> None:
         self._rename("studios", old, new)
 
+    def merge_tags(self, sources: Sequence[str], destination: str) -> dict[str, Any]:
+        """Stash's tagsMerge: the sources' scenes get the destination, the sources go.
+
+        Like Stash (TagStore.Merge), the join rows move and no scene's ``updated_at``
+        changes. Returns the hook input Stash sends with Tag.Merge.Post (TagsMergeInput).
+        """
+        with self._lock:
+            store = self._kinds["tags"]
+            target = store.by_name[destination]
+            gone = {store.by_name[name] for name in sources if name != destination}
+            for scene in self._scenes.values():
+                if gone & set(scene.tag_ids):
+                    kept = [t for t in scene.tag_ids if t not in gone]
+                    scene.tag_ids = kept if target in kept else [*kept, target]
+            for tag_id in gone:
+                del store.by_name[store.by_id.pop(tag_id).name]
+            return {"source": [str(t) for t in sorted(gone)], "destination": str(target)}
+
     def _delete_entity(self, kind: str, name: str) -> None:
         """Stash deletes the join rows and leaves the scenes' ``updated_at`` alone."""
         with self._lock:

@@ -615,3 +615,27 @@ def test_bulk_add_100k_pages_to_the_last_item(fake_plex: FakePlex) -> None:
     assert last_page.text.count("<Video ") == 10
     assert 'totalSize="100000"' in last_page.text
     assert 'file="/media/scene099999.mp4"' in last_page.text
+
+
+def test_many_items_are_read_with_one_request_and_missing_ones_are_absent() -> None:
+    from plex.client import PlexClient, read_chunks
+    from validation.config import load_settings
+
+    with FakePlex() as fake:
+        movies = fake.add_section("Movies")
+        other = fake.add_section("Other", location="/other")
+        keys = fake.bulk_add_items(movies, 3)
+        elsewhere = fake.add_item(other, "Other item", [("/other/a.mp4", 1)], genres=["A"])
+        fake.delete_item(keys[1])
+        client = PlexClient(load_settings({"plexUrl": fake.url, "plexToken": fake.token}))
+        assert client.machine_identifier  # connects (GET /)
+        fake.clear_requests()
+        found = client.fetch_items([*keys, elsewhere, "999"])
+        assert sorted(found) == sorted([keys[0], keys[2], elsewhere])
+        assert found[elsewhere].librarySectionID == int(other)
+        assert [g.tag for g in found[elsewhere].genres] == ["A"]
+        assert [r.path for r in fake.requests] == [
+            f"/library/metadata/{','.join([*keys, elsewhere, '999'])}"
+        ]
+        assert client.fetch_items(["998", "999"]) == {}
+    assert [len(c) for c in read_chunks(str(i) for i in range(120))] == [50, 50, 20]

@@ -92,7 +92,9 @@ def test_persist_queue_in_another_process_gets_exactly_the_job_the_hook_wrote(
         "last_error",
         "error_kind",
         "first_failure_at",
+        "entity",
     }
+    assert job["entity"] is None
     assert "pqid" not in job
 
 

@@ -24,8 +24,9 @@ from tasks.task_run import TaskRun
 from tests.fakes.fake_plex import FakePlex
 from validation.config import load_settings
 from validation.metadata import scene_to_metadata
+from worker.batch_reads import BatchItems
 from worker.context import Context
-from worker.read_ahead import ReadAhead
+from worker.missing_file import MissingFile
 from worker.sync_step import SceneSyncer
 
 pytest_plugins = ["tests.fakes.plex_fixtures"]
@@ -63,9 +64,10 @@ def test_match_report_and_sync_agree_on_a_windows_path_library(
     state = open_state_db(tmp_path)
     try:
         index = PlexIndex(state, plex, settings.plex_libraries)
-        ahead = ReadAhead(plex.fetch_item, lambda _u: b"", 0)
-        stores = (SyncRecords(state), WrittenValues(state), FolderScans(state, plex))
-        syncer = SceneSyncer(settings, plex, index, *stores, OneSceneStash(), ahead)  # type: ignore[arg-type]
+        missing = MissingFile(settings, FolderScans(state, plex), index)
+        stores = (SyncRecords(state), WrittenValues(state), missing)
+        items = BatchItems(plex.fetch_items)
+        syncer = SceneSyncer(settings, plex, index, *stores, OneSceneStash(), items)  # type: ignore[arg-type]
         synced = syncer.match(scene_to_metadata(SCENE, settings))
     finally:
         state.close()

@@ -35,11 +35,11 @@ from sync_queue.job_queue import JobQueue
 from sync_queue.state_db import open_state_db
 from validation.config import load_settings
 from validation.metadata import InvalidMetadata
+from worker.batch_reads import BatchItems
 from worker.circuit_breaker import FAILURE_THRESHOLD, OPEN, CircuitBreaker
 from worker.drain import BACKGROUND, FOREGROUND, Drainer, DrainMode, DrainParts
 from worker.logs import LOG_FILE, configure_logging
 from worker.notices import WorkerNotices
-from worker.read_ahead import ReadAhead
 from worker.retry import PARK_DELAY_S
 from worker.settle import DrainResult, Settler
 from worker.stats import Stats
@@ -71,7 +71,6 @@ class StubSyncer:
     stop_after: threading.Event | None = None
     stop_after_calls: int = 1
     synced: list[str] = field(default_factory=list)
-    ahead: ReadAhead = field(default_factory=lambda: ReadAhead(lambda _k: None, lambda _u: b"", 0))
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
         scene_id = str(scene["id"])
@@ -83,8 +82,8 @@ class StubSyncer:
         status = UNCHANGED if scene_id in self.unchanged else SYNCED
         return Outcome(status, f"scene {scene_id}: {status}", "500")
 
-    def read_ahead(self, scene: dict[str, Any]) -> None:
-        return None
+    def sure_key(self, scene: dict[str, Any]) -> str | None:
+        return None  # nothing read with the batch: each scene reads its own item
 
 
 @dataclass
@@ -120,7 +119,10 @@ class Rig:
             stop_when_server_down=mode.foreground,
         )
         scenes = read_scenes or (lambda ids: {i: {"id": i, "title": f"Scene {i}"} for i in ids})
-        parts = DrainParts(self.queue, settler, breaker, syncer, scenes, lambda: None)
+        items = BatchItems(lambda _keys: {})
+        parts = DrainParts(
+            self.queue, settler, breaker, syncer, scenes, lambda: None, items, lambda _c: None
+        )
         return Drainer(parts, SETTINGS, mode, clock, stop).run()
 
     def queued(self) -> list[Job]:

@@ -37,7 +37,7 @@ def test_scene_create_is_queued_whatever_fields_it_names() -> None:
 
 
 @pytest.mark.parametrize(
-    "hook_type", ["Scene.Destroy.Post", "Performer.Update.Post", "Gallery.Create.Post"]
+    "hook_type", ["Scene.Destroy.Post", "Performer.Destroy.Post", "Gallery.Create.Post"]
 )
 def test_unhandled_hook_type_is_skipped_with_its_name(hook_type: str) -> None:
     decision = decide({"type": hook_type, "id": 3})
@@ -46,7 +46,45 @@ def test_unhandled_hook_type_is_skipped_with_its_name(hook_type: str) -> None:
 
 
 def test_unhandled_hook_type_is_skipped_even_without_an_id() -> None:
-    assert not decide({"type": "Tag.Update.Post"}).queue
+    assert not decide({"type": "Tag.Destroy.Post"}).queue
+
+
+# renames and merges --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hook_type", "entity"),
+    [
+        ("Performer.Update.Post", "performer"),
+        ("Tag.Update.Post", "tag"),
+        ("Studio.Update.Post", "studio"),
+    ],
+)
+def test_entity_rename_queues_one_job_for_the_entity(hook_type: str, entity: str) -> None:
+    decision = decide({"type": hook_type, "id": 9, "inputFields": ["id", "name"], "input": {}})
+    assert decision == HookDecision("9", hook_type, True, "", entity)
+
+
+def test_entity_update_without_a_name_change_is_skipped_naming_the_fields() -> None:
+    decision = decide(
+        {"type": "Tag.Update.Post", "id": 9, "inputFields": ["id", "aliases"], "input": {}}
+    )
+    assert not decision.queue
+    assert decision.reason == "the tag's name did not change (aliases)"
+
+
+def test_entity_update_without_input_fields_is_queued() -> None:
+    assert decide({"type": "Studio.Update.Post", "id": 4}).entity == "studio"
+
+
+def test_tag_merge_queues_the_destination_tag() -> None:
+    merge = {"type": "Tag.Merge.Post", "id": 5, "input": {"source": ["3"], "destination": "5"}}
+    assert decide(merge) == HookDecision("5", "Tag.Merge.Post", True, "", "tag")
+
+
+def test_entity_hook_without_an_id_is_an_error_naming_the_entity() -> None:
+    with pytest.raises(HookInputError, match="no performer id"):
+        decide({"type": "Performer.Update.Post", "inputFields": ["name"], "input": {}})
 
 
 @pytest.mark.parametrize("value", [None, "", 5, ["Scene.Update.Post"]])

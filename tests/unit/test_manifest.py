@@ -54,6 +54,7 @@ CONTRACT_MODES = {
     "clear_dead_letters",
     "purge_dead_letters",
     "health_check",
+    "reconcile",
     "match_report",
     "clear_queue",
 }
@@ -96,7 +97,7 @@ def test_every_listed_task_has_a_handler_and_every_contract_mode_is_listed() -> 
     assert len(modes) == len(set(modes))
 
 
-def test_hooks_are_the_handled_scene_hooks() -> None:
+def test_hooks_are_the_handled_scene_and_entity_hooks() -> None:
     [hook] = manifest()["hooks"]
     assert tuple(hook["triggeredBy"]) == HANDLED_HOOKS
 

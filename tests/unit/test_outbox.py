@@ -116,7 +116,7 @@ def test_a_queued_hook_repeats_the_settings_problem_as_an_error(
     outbox.set_notice(conn, outbox.SETTINGS_PROBLEM, "setting plexToken is not set", NOW)
     stderr = io.StringIO()
     monkeypatch.setattr("sys.stderr", stderr)
-    messages.show_worker_messages(tmp_path, messages.HOOK_LIMIT, queued_scene="12")
+    messages.show_worker_messages(tmp_path, messages.HOOK_LIMIT, queued="scene 12")
     assert stderr.getvalue() == (
         "\x01e\x02PlexSync cannot sync: setting plexToken is not set. "
         "Scene 12 is queued and syncs as soon as this is fixed\n"
