@@ -11,60 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 from stash_client.reader import StashReader
-from sync_queue.job import Job
 from sync_queue.job_queue import JobQueue
 from sync_queue.state_db import open_state_db
 from sync_queue.sync_state import SyncRecords
 from tasks.errors import TaskError
 from tasks.foreground import drain_in_foreground
 from tasks.task_run import TaskRun
-from validation.config import Settings
-from validation.metadata import InvalidMetadata, scene_to_metadata
+from worker.changed_scenes import plan_jobs
 
 log = logging.getLogger("plexsync.task")
 QUEUE_SHARE_OF_PROGRESS = 0.3
-
-
-@dataclass
-class Plan:
-    jobs: list[Job]
-    unchanged: int = 0
-    unorganized: int = 0
-    no_metadata: int = 0
-
-
-def plan_jobs(
-    scenes: Iterable[dict[str, Any]],
-    recorded: dict[str, str],
-    settings: Settings,
-    event: str,
-    now: float,
-) -> Plan:
-    """Jobs for the scenes whose fingerprint differs from the one last sent (pure)."""
-    plan = Plan([])
-    for scene in scenes:
-        scene_id = str(scene["id"])
-        try:
-            meta = scene_to_metadata(scene, settings)
-        except InvalidMetadata:
-            plan.jobs.append(
-                Job(scene_id, event, now)
-            )  # the worker dead-letters it with the reason
-            continue
-        if not meta.has_metadata:
-            plan.no_metadata += 1  # CONTRACT §6: nothing to say yet, so nothing to erase with
-        elif settings.skip_unorganized and not meta.organized:
-            plan.unorganized += 1
-        elif recorded.get(scene_id) == meta.fingerprint(settings.sync_fields):
-            plan.unchanged += 1
-        else:
-            plan.jobs.append(Job(scene_id, event, now))
-    return plan
 
 
 def sync_all(run: TaskRun) -> dict[str, Any]:

@@ -35,6 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from plugin_core.protocol import OWN_PACKAGES  # noqa: E402  (the plugin's own package list)
+
 PLUGIN_ID = "PlexSync"
 MANIFEST = f"{PLUGIN_ID}.yml"
 ZIP_NAME = f"{PLUGIN_ID}.zip"
@@ -43,16 +46,7 @@ INDEX_NAME = "index.yml"
 # What Stash runs; everything else in the repository (tests, docs, benchmarks, tools,
 # the venv, a local data/ folder) stays out of the package.
 RUNTIME_FILES = (f"{PLUGIN_ID}.py", MANIFEST, "requirements.txt", "LICENSE")
-RUNTIME_PACKAGES = (
-    "plugin_core",
-    "hooks",
-    "sync_queue",
-    "stash_client",
-    "plex",
-    "validation",
-    "worker",
-    "tasks",
-)
+RUNTIME_PACKAGES = OWN_PACKAGES
 OPTIONAL_FILES = ("README.md",)
 # The JavaScript and CSS that PlexSync.yml's `ui:` section loads into Stash's web UI.
 UI_FOLDER, UI_SUFFIXES = "ui", (".js", ".css")

@@ -11,6 +11,7 @@ import random
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 from plex.folder_scans import FolderScans
 from plex.index import PlexIndex
@@ -50,22 +51,8 @@ def assembled_drain(
         dlq = stack.enter_context(DeadLetterQueue(ctx.data_dir))
         state = open_state_db(ctx.data_dir, check_same_thread=False)
         stack.callback(state.close)
-        index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries, clock.now, clock.scale)
-        scans = FolderScans(state, ctx.plex, clock.now, clock.scale)
         items = BatchItems(ctx.plex.fetch_items)
         records = SyncRecords(state)
-        syncer = SceneSyncer(
-            ctx.settings,
-            ctx.plex,
-            index,
-            records,
-            WrittenValues(state),
-            MissingFile(ctx.settings, scans, index),
-            ctx.stash,
-            items,
-            clock.now,
-        )
-        entities = EntityJobs(ctx.stash, queue, records, ctx.settings, clock.now)
         breaker = CircuitBreaker(state, rng, clock.scale)
         settler = Settler(
             queue,
@@ -76,13 +63,7 @@ def assembled_drain(
             rng,
             ctx.settings.max_retries,
             result or DrainResult(),
-            WorkerNotices(
-                state,
-                ctx.settings.plex_url,
-                ctx.settings.token,
-                lambda kinds: requeue_dead_letters(dlq, queue, kinds, clock.now()),
-                clock.now,
-            ),
+            _notices(ctx, state, dlq, queue, clock),
             stop_when_server_down=mode.foreground,
             outcomes=state,
         )
@@ -90,10 +71,42 @@ def assembled_drain(
             queue,
             settler,
             breaker,
-            syncer,
+            _syncer(ctx, state, records, items, clock),
             ctx.stash.scenes_by_id,
             ctx.plex.identity,
             items,
-            entities.expand,
+            EntityJobs(ctx.stash, queue, records, ctx.settings, clock.now).expand,
         )
         yield Drainer(parts, ctx.settings, mode, clock, stop, progress, watch)
+
+
+def _syncer(
+    ctx: Context, state: Any, records: SyncRecords, items: BatchItems, clock: Clock
+) -> SceneSyncer:
+    index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries, clock.now, clock.scale)
+    scans = FolderScans(state, ctx.plex, clock.now, clock.scale)
+    return SceneSyncer(
+        ctx.settings,
+        ctx.plex,
+        index,
+        records,
+        WrittenValues(state),
+        MissingFile(ctx.settings, scans, index),
+        ctx.stash,
+        items,
+        clock.now,
+    )
+
+
+def _notices(
+    ctx: Context, state: Any, dlq: DeadLetterQueue, queue: JobQueue, clock: Clock
+) -> WorkerNotices:
+    """What the worker says about Plex and the settings; it requeues the dead letters a fix
+    makes worth another try."""
+    return WorkerNotices(
+        state,
+        ctx.settings.plex_url,
+        ctx.settings.token,
+        lambda kinds: requeue_dead_letters(dlq, queue, kinds, clock.now()),
+        clock.now,
+    )

@@ -13,7 +13,7 @@ changes nothing it sent to Plex.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from stash_client.errors import StashError
@@ -22,7 +22,7 @@ from sync_queue.job import Job
 from sync_queue.job_queue import ClaimedScene, JobQueue
 from sync_queue.sync_state import SyncRecords
 from validation.config import Settings
-from validation.metadata import InvalidMetadata, scene_to_metadata
+from worker.changed_scenes import plan_jobs
 
 log = logging.getLogger("plexsync.worker")
 SCENE_FILTER_FIELD = {"performer": "performers", "tag": "tags", "studio": "studios"}
@@ -34,31 +34,6 @@ def scene_filter(entity: str, entity_id: str) -> dict[str, Any]:
     if entity != "performer":
         criterion["depth"] = 0  # tags and studios are hierarchical criteria in Stash
     return {SCENE_FILTER_FIELD[entity]: criterion}
-
-
-def changed_scene_jobs(
-    scenes: Iterable[dict[str, Any]],
-    recorded: dict[str, str],
-    settings: Settings,
-    event: str,
-    now: float,
-) -> list[Job]:
-    """Jobs for the synced scenes whose fingerprint now differs from the one sent (pure)."""
-    jobs = []
-    for scene in scenes:
-        scene_id = str(scene["id"])
-        if scene_id not in recorded:
-            continue
-        try:
-            meta = scene_to_metadata(scene, settings)
-        except InvalidMetadata:
-            jobs.append(Job(scene_id, event, now))  # the worker dead-letters it with the reason
-            continue
-        if settings.skip_unorganized and not meta.organized:
-            continue
-        if recorded[scene_id] != meta.fingerprint(settings.sync_fields):
-            jobs.append(Job(scene_id, event, now))
-    return jobs
 
 
 class EntityJobs:
@@ -102,7 +77,9 @@ class EntityJobs:
         checked = queued = 0
         for scenes, _total in self.stash.scene_pages(scene_filter(job.entity, job.scene_id)):
             recorded = self.records.fingerprints([str(s["id"]) for s in scenes])
-            jobs = changed_scene_jobs(scenes, recorded, self.settings, job.event, self.now())
-            queued += self.queue.enqueue(jobs)
+            plan = plan_jobs(
+                scenes, recorded, self.settings, job.event, self.now(), only_synced=True
+            )
+            queued += self.queue.enqueue(plan.jobs)
             checked += len(scenes)
         return checked, queued
