@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from plex.client import PlexClient
 from plex.drift import wanted_edit
@@ -25,7 +25,6 @@ from plex.matcher import HIGH, LOW, Candidate, MatchResult, SceneFiles
 from plex.path_map import map_path
 from plex.scene_lookup import SceneLookup
 from stash_client.errors import StashAuthError, StashError
-from stash_client.reader import StashReader
 from sync_queue.sync_state import SyncRecord, SyncRecords
 from sync_queue.written_values import WrittenValues
 from validation.config import Settings
@@ -52,6 +51,12 @@ class Outcome:
     warn: bool = True  # a skip the user should look at (False: one they chose)
 
 
+class Screenshots(Protocol):
+    """Where posters come from: the Stash reader, or worker/screenshots_ahead.py over it."""
+
+    def screenshot(self, url: str) -> bytes: ...
+
+
 def describe(scene_id: str, title: str) -> str:
     return f'scene {scene_id} "{title}"' if title else f"scene {scene_id}"
 
@@ -65,7 +70,7 @@ class SceneSyncer:
         records: SyncRecords,
         written: WrittenValues,
         missing: MissingFile,
-        stash: StashReader,
+        stash: Screenshots,
         items: BatchItems,
         now: Callable[[], float] = time.time,
     ) -> None:
@@ -120,16 +125,34 @@ class SceneSyncer:
         A scene that needs an index refresh, would be skipped or is invalid gets None
         and reads its item on its own turn.
         """
+        meta = self._to_sync(scene)
+        if meta is None:
+            return None
+        self.lookup.ensure()
+        result = self.lookup.lookup(_scene_files(meta))
+        sure = result.confidence == HIGH or self.settings.allow_ambiguous_match
+        return str(result.rating_key) if result.rating_key is not None and sure else None
+
+    def poster_url(self, scene: dict[str, Any]) -> str | None:
+        """The screenshot this scene's sync will download, to download it ahead; else None.
+
+        None also when a Plex item's own poster may decide (preservePlexEdits), so a
+        screenshot is never downloaded that the sync would not have downloaded.
+        """
+        if "poster" not in self.settings.sync_fields or self.settings.preserve_plex_edits:
+            return None
+        meta = self._to_sync(scene)
+        return meta.screenshot_url if meta is not None else None
+
+    def _to_sync(self, scene: dict[str, Any]) -> SceneMetadata | None:
+        """The scene's metadata when its sync goes as far as Plex, judged from Stash alone."""
         try:
             meta = scene_to_metadata(scene, self.settings)
         except InvalidMetadata:
             return None
         if not meta.has_metadata or (self.settings.skip_unorganized and not meta.organized):
             return None
-        self.lookup.ensure()
-        result = self.lookup.lookup(_scene_files(meta))
-        sure = result.confidence == HIGH or self.settings.allow_ambiguous_match
-        return str(result.rating_key) if result.rating_key is not None and sure else None
+        return meta
 
     def match(self, meta: SceneMetadata) -> MatchResult:
         """The sync's lookup (plex/scene_lookup.py), shared with the match report."""
