@@ -32,6 +32,7 @@ from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadat
 from worker.batch_reads import BatchItems
 from worker.logs import scene_paths_in_scope
 from worker.missing_file import MissingFile
+from worker.side_by_side import run_both
 
 log = logging.getLogger("plexsync.sync")
 SYNCED = "synced"
@@ -216,19 +217,37 @@ class SceneSyncer:
         poster_sha: str | None,
         new_poster: tuple[bytes, str] | None,
     ) -> str | None:
-        """Poster, then the one edit, then the rating; returns the poster hash Plex now has."""
+        """Poster and the one edit together, then the rating; returns the poster hash Plex has."""
         params = dict(plan.params)
-        if new_poster is not None:
-            self.plex.upload_poster(item, new_poster[0])
-            self.records.save_poster(scene_id, key, new_poster[1], self.now())
-            poster_sha = new_poster[1]
         if new_poster is not None or (poster_sha and "thumb" not in current.locked):
             params["thumb.locked"] = "1"  # also when an earlier attempt uploaded the poster
-        if params:
-            self.plex.edit(item, params)
+        upload_error, edit_error = self._upload_and_edit(item, params, new_poster)
+        if new_poster is not None and upload_error is None:
+            self.records.save_poster(scene_id, key, new_poster[1], self.now())
+            poster_sha = new_poster[1]
+        if upload_error is not None or edit_error is not None:
+            raise upload_error or edit_error  # type: ignore[misc]
         if plan.set_rating:
             self.plex.rate(item, plan.rating)
         return poster_sha
+
+    def _upload_and_edit(
+        self, item: Any, params: dict[str, str], new_poster: tuple[bytes, str] | None
+    ) -> tuple[BaseException | None, BaseException | None]:
+        """The poster upload beside the edit PUT (worker/side_by_side.py); their errors.
+
+        The upload's error is raised first, as when the upload went first, and a
+        poster Plex took is recorded even when the edit failed, so a retry does
+        not upload it again.
+        """
+        if new_poster is None:
+            if params:
+                self.plex.edit(item, params)
+            return None, None
+        image = new_poster[0]
+        return run_both(
+            lambda: self.plex.upload_poster(item, image), lambda: self.plex.edit(item, params)
+        )
 
     def _poster(
         self, meta: SceneMetadata, item: Any, known_sha: str | None
