@@ -31,6 +31,7 @@ from worker.notices import WorkerNotices, requeue_dead_letters
 from worker.screenshots_ahead import ScreenshotsAhead
 from worker.settings_watch import SettingsWatch
 from worker.settle import DrainResult, Settler
+from worker.side_by_side import SideBySide
 from worker.stats import Stats
 from worker.sync_step import SceneSyncer
 
@@ -55,6 +56,8 @@ def assembled_drain(
         items = BatchItems(ctx.plex.fetch_items)
         screenshots = ScreenshotsAhead(ctx.stash.screenshot)
         stack.callback(screenshots.close)
+        beside = SideBySide()
+        stack.callback(beside.close)
         records = SyncRecords(state)
         breaker = CircuitBreaker(state, rng, clock.scale)
         settler = Settler(
@@ -70,7 +73,7 @@ def assembled_drain(
             stop_when_server_down=mode.foreground,
             outcomes=state,
         )
-        syncer = _syncer(ctx, state, records, items, screenshots, clock)
+        syncer = _syncer(ctx, state, records, items, clock, screenshots, beside)
         parts = DrainParts(
             queue,
             settler,
@@ -90,8 +93,9 @@ def _syncer(
     state: Any,
     records: SyncRecords,
     items: BatchItems,
-    screenshots: ScreenshotsAhead,
     clock: Clock,
+    screenshots: ScreenshotsAhead,
+    beside: SideBySide,
 ) -> SceneSyncer:
     index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries, clock.now, clock.scale)
     scans = FolderScans(state, ctx.plex, clock.now, clock.scale)
@@ -105,6 +109,7 @@ def _syncer(
         screenshots,
         items,
         clock.now,
+        beside,
     )
 
 

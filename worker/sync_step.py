@@ -32,7 +32,7 @@ from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadat
 from worker.batch_reads import BatchItems
 from worker.logs import scene_paths_in_scope
 from worker.missing_file import MissingFile
-from worker.side_by_side import run_both
+from worker.side_by_side import SideBySide
 
 log = logging.getLogger("plexsync.sync")
 SYNCED = "synced"
@@ -74,6 +74,7 @@ class SceneSyncer:
         stash: Screenshots,
         items: BatchItems,
         now: Callable[[], float] = time.time,
+        beside: SideBySide | None = None,
     ) -> None:
         self.settings = settings
         self.plex = plex
@@ -84,6 +85,7 @@ class SceneSyncer:
         self.stash = stash
         self.items = items
         self.now = now
+        self.beside = beside or SideBySide()  # the poster upload beside the edit
         self.lookup = SceneLookup(index, plex, settings.path_map)
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
@@ -245,7 +247,7 @@ class SceneSyncer:
                 self.plex.edit(item, params)
             return None, None
         image = new_poster[0]
-        return run_both(
+        return self.beside.run_both(
             lambda: self.plex.upload_poster(item, image), lambda: self.plex.edit(item, params)
         )
 
