@@ -139,13 +139,13 @@ class SceneSyncer:
     def poster_url(self, scene: dict[str, Any]) -> str | None:
         """The screenshot this scene's sync will download, to download it ahead; else None.
 
-        None also when a Plex item's own poster may decide (preservePlexEdits), so a
-        screenshot is never downloaded that the sync would not have downloaded.
+        Only for a scene surely matched in the index, and never when a Plex item's
+        own poster may decide (preservePlexEdits): a screenshot is downloaded in vain
+        only when the item turns out gone from Plex.
         """
         if "poster" not in self.settings.sync_fields or self.settings.preserve_plex_edits:
             return None
-        meta = self._to_sync(scene)
-        return meta.screenshot_url if meta is not None else None
+        return (scene.get("paths") or {}).get("screenshot") if self.sure_key(scene) else None
 
     def _to_sync(self, scene: dict[str, Any]) -> SceneMetadata | None:
         """The scene's metadata when its sync goes as far as Plex, judged from Stash alone."""
