@@ -28,8 +28,10 @@ from worker.drain import Drainer, DrainMode, DrainParts
 from worker.entity_jobs import EntityJobs
 from worker.missing_file import MissingFile
 from worker.notices import WorkerNotices, requeue_dead_letters
+from worker.screenshots_ahead import ScreenshotsAhead
 from worker.settings_watch import SettingsWatch
 from worker.settle import DrainResult, Settler
+from worker.side_by_side import SideBySide
 from worker.stats import Stats
 from worker.sync_step import SceneSyncer
 
@@ -52,6 +54,10 @@ def assembled_drain(
         state = open_state_db(ctx.data_dir, check_same_thread=False)
         stack.callback(state.close)
         items = BatchItems(ctx.plex.fetch_items)
+        screenshots = ScreenshotsAhead(ctx.stash.screenshot)
+        stack.callback(screenshots.close)
+        beside = SideBySide()
+        stack.callback(beside.close)
         records = SyncRecords(state)
         breaker = CircuitBreaker(state, rng, clock.scale)
         settler = Settler(
@@ -67,21 +73,29 @@ def assembled_drain(
             stop_when_server_down=mode.foreground,
             outcomes=state,
         )
+        syncer = _syncer(ctx, state, records, items, clock, screenshots, beside)
         parts = DrainParts(
             queue,
             settler,
             breaker,
-            _syncer(ctx, state, records, items, clock),
+            syncer,
             ctx.stash.scenes_by_id,
             ctx.plex.identity,
             items,
             EntityJobs(ctx.stash, queue, records, ctx.settings, clock.now).expand,
+            screenshots,
         )
         yield Drainer(parts, ctx.settings, mode, clock, stop, progress, watch)
 
 
 def _syncer(
-    ctx: Context, state: Any, records: SyncRecords, items: BatchItems, clock: Clock
+    ctx: Context,
+    state: Any,
+    records: SyncRecords,
+    items: BatchItems,
+    clock: Clock,
+    screenshots: ScreenshotsAhead,
+    beside: SideBySide,
 ) -> SceneSyncer:
     index = PlexIndex(state, ctx.plex, ctx.settings.plex_libraries, clock.now, clock.scale)
     scans = FolderScans(state, ctx.plex, clock.now, clock.scale)
@@ -92,9 +106,10 @@ def _syncer(
         records,
         WrittenValues(state),
         MissingFile(ctx.settings, scans, index),
-        ctx.stash,
+        screenshots,
         items,
         clock.now,
+        beside,
     )
 
 

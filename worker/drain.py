@@ -23,6 +23,7 @@ from sync_queue.job_queue import ClaimedScene, JobQueue
 from validation.config import Settings
 from worker.batch_reads import BatchItems, read_batch
 from worker.circuit_breaker import HALF_OPEN, OPEN, CircuitBreaker
+from worker.screenshots_ahead import ScreenshotsAhead
 from worker.settings_watch import SettingsWatch, plex_connection_changed
 from worker.settle import DrainResult, Settler, StopDraining
 from worker.sync_step import Outcome
@@ -53,6 +54,7 @@ FOREGROUND = DrainMode("foreground", foreground=True, stash_failures_allowed=3, 
 class Syncer(Protocol):
     def sync(self, scene: dict[str, Any]) -> Outcome: ...
     def sure_key(self, scene: dict[str, Any]) -> str | None: ...
+    def poster_url(self, scene: dict[str, Any]) -> str | None: ...
 
 
 @dataclass
@@ -67,6 +69,7 @@ class DrainParts:
     probe_plex: Callable[[], None]
     items: BatchItems  # the Plex items of the batch being synced, read together
     expand_entities: Callable[[list[ClaimedScene]], None]  # renamed performers, tags, studios
+    screenshots: ScreenshotsAhead | None = None  # the next scene's, read during this one's writes
 
 
 class Drainer:
@@ -178,6 +181,8 @@ class Drainer:
                 self._sync_each(batch, scenes)
         finally:
             self.parts.items.forget()
+            if self.parts.screenshots is not None:
+                self.parts.screenshots.forget()
 
     def _read_items(self, batch: list[ClaimedScene], scenes: dict[str, dict]) -> bool:
         """Read the batch's Plex items in one go; a failed read settles the batch as a whole."""
@@ -214,11 +219,19 @@ class Drainer:
             if self.stop.is_set() or self.breaker.load(self.clock.now()).state == OPEN:
                 self.queue.release(batch[position:])
                 return
+            self._read_ahead(batch[position : position + 2], scenes)
             try:
                 self._process_one(claimed, scenes.get(claimed.scene_id))
             except StopDraining:
                 self.queue.release(batch[position + 1 :])
                 raise
+
+    def _read_ahead(self, window: list[ClaimedScene], scenes: dict[str, dict]) -> None:
+        """This scene's and the next one's screenshots, downloaded on the helper thread."""
+        if self.parts.screenshots is not None:
+            found = (scenes.get(claimed.scene_id) for claimed in window)
+            urls = [self.parts.syncer.poster_url(scene) for scene in found if scene is not None]
+            self.parts.screenshots.prefetch(urls)
 
     def _process_one(self, claimed: ClaimedScene, scene: dict | None) -> None:
         self.result.current_scene = claimed.scene_id

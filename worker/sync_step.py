@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from plex.client import PlexClient
 from plex.drift import wanted_edit
@@ -25,7 +25,6 @@ from plex.matcher import HIGH, LOW, Candidate, MatchResult, SceneFiles
 from plex.path_map import map_path
 from plex.scene_lookup import SceneLookup
 from stash_client.errors import StashAuthError, StashError
-from stash_client.reader import StashReader
 from sync_queue.sync_state import SyncRecord, SyncRecords
 from sync_queue.written_values import WrittenValues
 from validation.config import Settings
@@ -33,6 +32,7 @@ from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadat
 from worker.batch_reads import BatchItems
 from worker.logs import scene_paths_in_scope
 from worker.missing_file import MissingFile
+from worker.side_by_side import SideBySide
 
 log = logging.getLogger("plexsync.sync")
 SYNCED = "synced"
@@ -52,6 +52,12 @@ class Outcome:
     warn: bool = True  # a skip the user should look at (False: one they chose)
 
 
+class Screenshots(Protocol):
+    """Where posters come from: the Stash reader, or worker/screenshots_ahead.py over it."""
+
+    def screenshot(self, url: str) -> bytes: ...
+
+
 def describe(scene_id: str, title: str) -> str:
     return f'scene {scene_id} "{title}"' if title else f"scene {scene_id}"
 
@@ -65,9 +71,10 @@ class SceneSyncer:
         records: SyncRecords,
         written: WrittenValues,
         missing: MissingFile,
-        stash: StashReader,
+        stash: Screenshots,
         items: BatchItems,
         now: Callable[[], float] = time.time,
+        beside: SideBySide | None = None,
     ) -> None:
         self.settings = settings
         self.plex = plex
@@ -78,6 +85,7 @@ class SceneSyncer:
         self.stash = stash
         self.items = items
         self.now = now
+        self.beside = beside or SideBySide()  # the poster upload beside the edit
         self.lookup = SceneLookup(index, plex, settings.path_map)
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
@@ -120,16 +128,34 @@ class SceneSyncer:
         A scene that needs an index refresh, would be skipped or is invalid gets None
         and reads its item on its own turn.
         """
+        meta = self._to_sync(scene)
+        if meta is None:
+            return None
+        self.lookup.ensure()
+        result = self.lookup.lookup(_scene_files(meta))
+        sure = result.confidence == HIGH or self.settings.allow_ambiguous_match
+        return str(result.rating_key) if result.rating_key is not None and sure else None
+
+    def poster_url(self, scene: dict[str, Any]) -> str | None:
+        """The screenshot this scene's sync will download, to download it ahead; else None.
+
+        Only for a scene surely matched in the index, and never when a Plex item's
+        own poster may decide (preservePlexEdits): a screenshot is downloaded in vain
+        only when the item turns out gone from Plex.
+        """
+        if "poster" not in self.settings.sync_fields or self.settings.preserve_plex_edits:
+            return None
+        return (scene.get("paths") or {}).get("screenshot") if self.sure_key(scene) else None
+
+    def _to_sync(self, scene: dict[str, Any]) -> SceneMetadata | None:
+        """The scene's metadata when its sync goes as far as Plex, judged from Stash alone."""
         try:
             meta = scene_to_metadata(scene, self.settings)
         except InvalidMetadata:
             return None
         if not meta.has_metadata or (self.settings.skip_unorganized and not meta.organized):
             return None
-        self.lookup.ensure()
-        result = self.lookup.lookup(_scene_files(meta))
-        sure = result.confidence == HIGH or self.settings.allow_ambiguous_match
-        return str(result.rating_key) if result.rating_key is not None and sure else None
+        return meta
 
     def match(self, meta: SceneMetadata) -> MatchResult:
         """The sync's lookup (plex/scene_lookup.py), shared with the match report."""
@@ -193,19 +219,37 @@ class SceneSyncer:
         poster_sha: str | None,
         new_poster: tuple[bytes, str] | None,
     ) -> str | None:
-        """Poster, then the one edit, then the rating; returns the poster hash Plex now has."""
+        """Poster and the one edit together, then the rating; returns the poster hash Plex has."""
         params = dict(plan.params)
-        if new_poster is not None:
-            self.plex.upload_poster(item, new_poster[0])
-            self.records.save_poster(scene_id, key, new_poster[1], self.now())
-            poster_sha = new_poster[1]
         if new_poster is not None or (poster_sha and "thumb" not in current.locked):
             params["thumb.locked"] = "1"  # also when an earlier attempt uploaded the poster
-        if params:
-            self.plex.edit(item, params)
+        upload_error, edit_error = self._upload_and_edit(item, params, new_poster)
+        if new_poster is not None and upload_error is None:
+            self.records.save_poster(scene_id, key, new_poster[1], self.now())
+            poster_sha = new_poster[1]
+        if upload_error is not None or edit_error is not None:
+            raise upload_error or edit_error  # type: ignore[misc]
         if plan.set_rating:
             self.plex.rate(item, plan.rating)
         return poster_sha
+
+    def _upload_and_edit(
+        self, item: Any, params: dict[str, str], new_poster: tuple[bytes, str] | None
+    ) -> tuple[BaseException | None, BaseException | None]:
+        """The poster upload beside the edit PUT (worker/side_by_side.py); their errors.
+
+        The upload's error is raised first, as when the upload went first, and a
+        poster Plex took is recorded even when the edit failed, so a retry does
+        not upload it again.
+        """
+        if new_poster is None:
+            if params:
+                self.plex.edit(item, params)
+            return None, None
+        image = new_poster[0]
+        return self.beside.run_both(
+            lambda: self.plex.upload_poster(item, image), lambda: self.plex.edit(item, params)
+        )
 
     def _poster(
         self, meta: SceneMetadata, item: Any, known_sha: str | None

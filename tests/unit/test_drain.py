@@ -41,6 +41,7 @@ from worker.drain import BACKGROUND, FOREGROUND, Drainer, DrainMode, DrainParts
 from worker.logs import LOG_FILE, configure_logging
 from worker.notices import WorkerNotices
 from worker.retry import PARK_DELAY_S
+from worker.screenshots_ahead import ScreenshotsAhead
 from worker.settle import DrainResult, Settler
 from worker.stats import Stats
 from worker.sync_step import SYNCED, UNCHANGED, Outcome
@@ -71,10 +72,14 @@ class StubSyncer:
     stop_after: threading.Event | None = None
     stop_after_calls: int = 1
     synced: list[str] = field(default_factory=list)
+    screenshots: ScreenshotsAhead | None = None  # each sync takes its scene's screenshot
+    posters: dict[str, bytes] = field(default_factory=dict)
 
     def sync(self, scene: dict[str, Any]) -> Outcome:
         scene_id = str(scene["id"])
         self.synced.append(scene_id)
+        if self.screenshots is not None:
+            self.posters[scene_id] = self.screenshots.screenshot(self.poster_url(scene) or "")
         if self.stop_after is not None and len(self.synced) >= self.stop_after_calls:
             self.stop_after.set()
         if scene_id in self.errors:
@@ -84,6 +89,9 @@ class StubSyncer:
 
     def sure_key(self, scene: dict[str, Any]) -> str | None:
         return None  # nothing read with the batch: each scene reads its own item
+
+    def poster_url(self, scene: dict[str, Any]) -> str | None:
+        return f"/scene/{scene['id']}/screenshot" if self.screenshots else None
 
 
 @dataclass
@@ -121,7 +129,15 @@ class Rig:
         scenes = read_scenes or (lambda ids: {i: {"id": i, "title": f"Scene {i}"} for i in ids})
         items = BatchItems(lambda _keys: {})
         parts = DrainParts(
-            self.queue, settler, breaker, syncer, scenes, lambda: None, items, lambda _c: None
+            self.queue,
+            settler,
+            breaker,
+            syncer,
+            scenes,
+            lambda: None,
+            items,
+            lambda _c: None,
+            syncer.screenshots,
         )
         return Drainer(parts, SETTINGS, mode, clock, stop).run()
 
@@ -155,6 +171,26 @@ def test_a_synced_scene_is_acked_and_counted_once(rig: Rig) -> None:
     assert rig.queued() == []
     counters = rig.counters()
     assert (counters["synced"], counters["unchanged"]) == (1, 1)
+
+
+def test_each_scene_gets_its_own_screenshot_downloaded_once_on_the_helper(rig: Rig) -> None:
+    downloads: list[tuple[str, str]] = []
+
+    def download(url: str) -> bytes:
+        downloads.append((url, threading.current_thread().name))
+        return url.encode()
+
+    screenshots = ScreenshotsAhead(download)
+    rig.enqueue("1", "2", "3")
+    syncer = StubSyncer(screenshots=screenshots)
+    try:
+        result = rig.drain(syncer)
+    finally:
+        screenshots.close()
+    assert result.synced == 3
+    assert syncer.posters == {n: f"/scene/{n}/screenshot".encode() for n in ("1", "2", "3")}
+    assert sorted(url for url, _ in downloads) == [f"/scene/{n}/screenshot" for n in "123"]
+    assert {thread.split("_")[0] for _, thread in downloads} == {"plexsync-screenshots"}
 
 
 @pytest.mark.parametrize(

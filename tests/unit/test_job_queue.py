@@ -245,6 +245,28 @@ def test_ack_settles_every_row_of_the_claim(queue: JobQueue) -> None:
     assert queue.counts(NOW) == QueueCounts(0, 0, 0)
 
 
+def test_an_ack_skips_the_fsync_but_every_other_commit_stays_durable(queue: JobQueue) -> None:
+    """A lost ack only repeats a sync: the row stays in progress and is resumed."""
+    full = 2  # PRAGMA synchronous: 1 NORMAL, 2 FULL
+    queue.enqueue([job("1"), job("2")])
+    first, _second = queue.take_due(NOW, 10)
+    statements: list[str] = []
+    queue.conn.set_trace_callback(statements.append)
+    queue.ack(first)
+    queue.conn.set_trace_callback(None)
+    pragmas = [s for s in statements if s.startswith(("PRAGMA", "BEGIN", "COMMIT"))]
+    assert pragmas == [
+        "PRAGMA synchronous=NORMAL",
+        "BEGIN IMMEDIATE",
+        "COMMIT",
+        "PRAGMA synchronous=FULL",
+    ]
+    assert queue.conn.execute("PRAGMA synchronous").fetchone()[0] == full
+    assert [r[3] for r in rows(queue.path)] == [STATUS_ACKED, STATUS_IN_PROGRESS]
+    assert queue.resume_orphans() == 1  # what a worker after a crash does with the rest
+    assert [c.scene_id for c in queue.take_due(NOW, 10)] == ["2"]
+
+
 def test_retry_later_acks_the_claim_and_queues_the_job_due_later(queue: JobQueue) -> None:
     queue.enqueue([job("1"), job("1")])
     [claimed] = queue.take_due(NOW, 10)
