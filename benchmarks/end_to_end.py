@@ -39,8 +39,7 @@ from benchmarks.common import (
     percentile,
     print_header,
 )
-from worker.drain import IDLE_POLL_S
-from worker.process import LINGER_S
+from worker.drain import BACKGROUND, IDLE_POLL_S
 
 CONTRACT_LIMIT_S = 10.0
 SAMPLE_TIMEOUT_S = 60.0
@@ -279,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             "bulk edit": args.bulk,
             "pause before a warm sample": f"uniform 0-{WARM_GAP_MAX_S:g} s (seed {args.seed})",
             "PLEXSYNC_TIME_SCALE": (
-                f"1 (real waits: worker linger {LINGER_S:g} s, idle poll {IDLE_POLL_S:g} s)"
+                f"1 (real waits: worker linger {BACKGROUND.linger_s:g} s, idle poll {IDLE_POLL_S:g} s)"
             ),
             **common_settings(args),
         },

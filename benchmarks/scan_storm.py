@@ -49,7 +49,7 @@ from benchmarks.common import (
     stash_breakdown,
     wait_until,
 )
-from worker.process import LINGER_S
+from worker.drain import BACKGROUND
 
 TARGET_RATIO = 3.0
 MAX_PLEX_REQUESTS = 10
@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> bool:
         print(
             f"  last hook exit -> every job settled: {ms(settled_at - result.last_hook_done)}; "
             f"-> worker exited: {ms(exited_at - result.last_hook_done)} "
-            f"(it lingers {LINGER_S:g} s once idle)"
+            f"(it lingers {BACKGROUND.linger_s:g} s once idle)"
         )
         print(f"  first hook -> every job settled: {settled_at - result.started:.1f} s")
         stats = status["stats"]
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             "new empty scenes": args.scenes,
             "Plex items with agent metadata": args.scenes,
             "scanPlexFolders": "on" if args.scan_plex_folders else "off",
-            "PLEXSYNC_TIME_SCALE": f"1 (real waits: worker linger {LINGER_S:g} s)",
+            "PLEXSYNC_TIME_SCALE": f"1 (real waits: worker linger {BACKGROUND.linger_s:g} s)",
             **common_settings(args),
         },
     )
