@@ -8,11 +8,12 @@ scene takes its item from there, or reads it itself when it was not read early.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from plex.client import PlexClient
 from plex.drift import wanted_edit
@@ -23,6 +24,7 @@ from plex.item_values import PlexValues, read_values
 from plex.matcher import HIGH, LOW, Candidate, MatchResult, SceneFiles
 from plex.path_map import map_path
 from plex.scene_lookup import SceneLookup
+from stash_client.errors import StashAuthError, StashError
 from sync_queue.sync_state import SyncRecord, SyncRecords
 from sync_queue.written_values import WrittenValues
 from validation.config import Settings
@@ -30,7 +32,6 @@ from validation.metadata import InvalidMetadata, SceneMetadata, scene_to_metadat
 from worker.batch_reads import BatchItems
 from worker.logs import scene_paths_in_scope
 from worker.missing_file import MissingFile
-from worker.poster_step import PosterStep, ScreenshotSource, poster_current, with_poster
 from worker.side_by_side import SideBySide
 
 log = logging.getLogger("plexsync.sync")
@@ -51,6 +52,12 @@ class Outcome:
     warn: bool = True  # a skip the user should look at (False: one they chose)
 
 
+class Screenshots(Protocol):
+    """Where posters come from: the Stash reader, or worker/screenshots_ahead.py over it."""
+
+    def screenshot(self, url: str) -> bytes: ...
+
+
 def describe(scene_id: str, title: str) -> str:
     return f'scene {scene_id} "{title}"' if title else f"scene {scene_id}"
 
@@ -64,7 +71,7 @@ class SceneSyncer:
         records: SyncRecords,
         written: WrittenValues,
         missing: MissingFile,
-        stash: ScreenshotSource,  # the Stash reader, or worker/screenshots_ahead.py over it
+        stash: Screenshots,
         items: BatchItems,
         now: Callable[[], float] = time.time,
         beside: SideBySide | None = None,
@@ -75,7 +82,7 @@ class SceneSyncer:
         self.records = records
         self.written = written
         self.missing = missing
-        self.posters = PosterStep(settings, stash)
+        self.stash = stash
         self.items = items
         self.now = now
         self.beside = beside or SideBySide()  # the poster upload beside the edit
@@ -138,13 +145,7 @@ class SceneSyncer:
         """
         if "poster" not in self.settings.sync_fields or self.settings.preserve_plex_edits:
             return None
-        key = self.sure_key(scene)
-        url = (scene.get("paths") or {}).get("screenshot")
-        if key is None or url is None:
-            return None
-        record = self.records.get(str(scene["id"]))
-        known = record.poster_sha if record is not None and record.rating_key == key else None
-        return None if poster_current(self.written.get(key), url, known) else url
+        return (scene.get("paths") or {}).get("screenshot") if self.sure_key(scene) else None
 
     def _to_sync(self, scene: dict[str, Any]) -> SceneMetadata | None:
         """The scene's metadata when its sync goes as far as Plex, judged from Stash alone."""
@@ -174,13 +175,12 @@ class SceneSyncer:
         previous = record if record is not None and record.rating_key == key else None
         item = self._fetch(key)
         current = read_values(item)
-        written = self.written.get(key)
-        plan = wanted_edit(meta, current, self.settings, written, previous)
+        plan = wanted_edit(meta, current, self.settings, self.written.get(key), previous)
         poster_sha = previous.poster_sha if previous else None
-        poster = self.posters.plan(meta, item, poster_sha, written)
-        poster_sha = self._write(meta.scene_id, key, item, plan, current, poster_sha, poster.upload)
-        changed = [*plan.changed, "poster"] if poster.upload is not None else list(plan.changed)
-        self.written.save(key, with_poster(plan.written, poster.version))
+        new_poster = self._poster(meta, item, poster_sha)
+        poster_sha = self._write(meta.scene_id, key, item, plan, current, poster_sha, new_poster)
+        changed = [*plan.changed, "poster"] if new_poster is not None else list(plan.changed)
+        self.written.save(key, plan.written)
         self.records.save(
             SyncRecord(
                 meta.scene_id,
@@ -250,6 +250,26 @@ class SceneSyncer:
         return self.beside.run_both(
             lambda: self.plex.upload_poster(item, image), lambda: self.plex.edit(item, params)
         )
+
+    def _poster(
+        self, meta: SceneMetadata, item: Any, known_sha: str | None
+    ) -> tuple[bytes, str] | None:
+        """The screenshot bytes and hash when they differ from what Plex last got from us."""
+        if "poster" not in self.settings.sync_fields or not meta.screenshot_url:
+            return None
+        if self.settings.preserve_plex_edits and getattr(item, "thumb", None):
+            return None
+        try:
+            image = self.stash.screenshot(meta.screenshot_url)
+        except StashAuthError:
+            raise
+        except StashError as exc:
+            log.debug("scene %s: no poster sent (%s)", meta.scene_id, exc)
+            return None
+        if not image:
+            return None
+        sha = hashlib.sha256(image).hexdigest()
+        return None if sha == known_sha else (image, sha)
 
 
 def _scene_files(meta: SceneMetadata) -> SceneFiles:
